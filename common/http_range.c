@@ -1,0 +1,3 @@
+/* stub: to be written */
+#include "config.h"
+typedef int http_range_stub_t;

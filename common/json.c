@@ -1,0 +1,3 @@
+/* stub: to be written */
+#include "config.h"
+typedef int json_stub_t;

@@ -1,0 +1,47 @@
+/*
+ * admin_api: the origin's admin HTTP API under /api/v1/, which cdnctl and
+ * the dashboard use. Independent of libmicrohttpd: the HTTP layer fills a
+ * struct admin_req and sends what this returns, so it is testable alone.
+ *
+ * Every request needs "Authorization: Bearer <admin token>", compared in
+ * constant time; otherwise 401 with WWW-Authenticate. Request parameters
+ * come from the query string or an application/x-www-form-urlencoded body.
+ * Responses are JSON: {"error": "..."} with a 4xx status on bad input.
+ *
+ *   GET  /api/v1/customers                       list customers
+ *   POST /api/v1/customers            name=      add a customer (201)
+ *   POST /api/v1/customers/<name>/revoke         revoke it and its keys
+ *   GET  /api/v1/keys      [customer=] [all=1]   list keys (never secrets)
+ *   POST /api/v1/keys      customer= stream= [key=]
+ *                                                create a key; the only response that holds the secret (201)
+ *   POST /api/v1/keys/<id>/revoke                revoke a key; a live publisher on it is dropped
+ *   GET  /api/v1/streams                         live and recently ended streams
+ */
+#ifndef CDN_ADMIN_API_H
+#define CDN_ADMIN_API_H
+
+#include <pthread.h>
+
+#include "buf.h"
+#include "keys.h"
+
+struct admin_ctx {
+	struct keys *keys;        /* used under lock */
+	pthread_mutex_t lock;
+	const char *token;        /* admin bearer token */
+	const char *rtmp_url;     /* "rtmp://host:port/live", shown with a new key */
+};
+
+struct admin_req {
+	const char *method;       /* "GET", "POST", ... */
+	const char *path;         /* full path, starting with /api/v1/ */
+	const char *authorization; /* the Authorization header, or NULL */
+	/* a query or form parameter by name, or NULL */
+	const char *(*param)(void *cls, const char *name);
+	void *cls;
+};
+
+/* Handle one request: fills body (JSON) and returns the HTTP status. */
+int admin_api_handle(struct admin_ctx *ctx, const struct admin_req *req, struct buf *body);
+
+#endif

@@ -1,0 +1,3 @@
+/* stub: to be written */
+#include "config.h"
+typedef int h264_config_stub_t;

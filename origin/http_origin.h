@@ -1,0 +1,3 @@
+#ifndef STUB_http_origin
+#define STUB_http_origin
+#endif

@@ -1,0 +1,88 @@
+/*
+ * keys: customers and their stream keys, in the origin's SQLite database.
+ *
+ * A broadcaster publishes to rtmp://HOST/live/<stream key>. Each key belongs
+ * to one customer and maps to one public stream name, which is what viewers'
+ * URLs carry: the secret never appears in a playback URL, a playlist or a
+ * log line (logs show the key's id and hint, its last 4 characters).
+ *
+ * Keys are stored as SHA-256 digests only: the origin can check a key but
+ * never show it again, so the key is returned once, when it is created.
+ * Generated keys are "sk_" plus 32 characters from 160 random bits
+ * (OpenSSL RAND_bytes); an operator may also import a key of their own
+ * (16 to 128 printable characters) when migrating encoders.
+ *
+ * Names: customers and streams are 1-64 characters of [a-z0-9_-], starting
+ * with a letter or digit, so they are safe in URLs, paths and logs.
+ * A stream name belongs to at most one active key. Revoking a customer
+ * revokes all its keys. Rows are never deleted: billing refers to them.
+ *
+ * A struct keys is one SQLite connection with its prepared statements: use
+ * it from one thread at a time.
+ */
+#ifndef CDN_KEYS_H
+#define CDN_KEYS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define KEYS_NAME_MAX 64
+#define KEYS_SECRET_MAX 128
+#define KEYS_HINT_LEN 4
+
+struct keys;
+
+struct customer {
+	int64_t id;
+	char name[KEYS_NAME_MAX + 1];
+	int64_t created_s;        /* Unix seconds */
+	int64_t revoked_s;        /* 0 while active */
+	int64_t n_keys;           /* active keys */
+};
+
+struct stream_key {
+	int64_t id;
+	int64_t customer_id;
+	char customer[KEYS_NAME_MAX + 1];
+	char stream[KEYS_NAME_MAX + 1];
+	char hint[KEYS_HINT_LEN + 1];  /* last characters of the secret */
+	int64_t created_s;
+	int64_t revoked_s;        /* 0 while active */
+};
+
+/* Open or create the database at path (mode 0600). NULL on failure, logged. */
+struct keys *keys_open(const char *path);
+void keys_close(struct keys *k);  /* NULL-safe */
+
+bool keys_name_ok(const char *name);
+
+/* 0, -EINVAL (name), -EEXIST, -EIO. *id may be NULL. */
+int keys_customer_add(struct keys *k, const char *name, int64_t *id);
+/* Revoke the customer and all its keys. 0, -ENOENT, -EIO. */
+int keys_customer_revoke(struct keys *k, const char *name);
+/* Calls cb for each customer, by name; cb returning non-zero stops. 0 or -EIO. */
+int keys_customer_list(struct keys *k, int (*cb)(void *arg, const struct customer *c),
+    void *arg);
+
+/*
+ * Create a key for customer's stream. secret is NULL to generate one, or a
+ * key to import. The secret is written to secret_out (KEYS_SECRET_MAX + 1
+ * bytes): this is the only time it can be read. 0, -EINVAL (names or
+ * secret), -ENOENT (no such active customer), -EEXIST (stream name held by
+ * another active key, or the secret already exists), -EIO.
+ */
+int keys_key_add(struct keys *k, const char *customer, const char *stream,
+    const char *secret, char *secret_out, struct stream_key *out);
+/* 0, -ENOENT (no such active key), -EIO. out may be NULL. */
+int keys_key_revoke(struct keys *k, int64_t id, struct stream_key *out);
+/* Keys of one customer (or all when customer is NULL), active first. */
+int keys_key_list(struct keys *k, const char *customer, bool include_revoked,
+    int (*cb)(void *arg, const struct stream_key *sk), void *arg);
+/*
+ * Check a publisher's secret. 0 with *out filled for an active key,
+ * -ENOENT for an unknown one, -EACCES for a revoked one (or its customer's),
+ * -EIO. Compares digests, so timing does not reveal the secret.
+ */
+int keys_lookup(struct keys *k, const char *secret, struct stream_key *out);
+
+#endif

@@ -1,0 +1,3 @@
+#ifndef STUB_metrics
+#define STUB_metrics
+#endif

@@ -1,0 +1,3 @@
+#ifndef STUB_origin_conf
+#define STUB_origin_conf
+#endif

@@ -1,0 +1,3 @@
+#ifndef STUB_rtmp_server
+#define STUB_rtmp_server
+#endif

@@ -1,0 +1,3 @@
+#ifndef STUB_rtmp_session
+#define STUB_rtmp_session
+#endif

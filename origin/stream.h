@@ -1,0 +1,96 @@
+/*
+ * stream: the registry of live streams on this origin, shared by the RTMP
+ * thread (which publishes into it) and the HTTP threads (which serve from
+ * it), keyed by public stream name.
+ *
+ * A stream holds its sliding window of segments (struct blob, reference
+ * counted), the current media and master playlists as immutable blobs
+ * rebuilt whenever a segment completes, and the stream's facts for the
+ * admin API. HTTP handlers take a reference to a blob under the registry
+ * lock and send it after releasing the lock, so a segment that leaves the
+ * window is freed only when its last response is done.
+ *
+ * After the publisher stops, the stream stays as "ended" (its playlist has
+ * EXT-X-ENDLIST) until the grace period passes, then it is removed.
+ */
+#ifndef CDN_STREAM_H
+#define CDN_STREAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "blob.h"
+#include "keys.h"
+#include "seg_mux.h"
+
+struct stream;
+
+struct stream_params {
+	char name[KEYS_NAME_MAX + 1];       /* public stream name */
+	char customer[KEYS_NAME_MAX + 1];
+	int64_t customer_id;
+	int64_t key_id;
+	char peer[64];                      /* publisher's address, for the stream list */
+	enum seg_format format;
+	int64_t target_ms;                  /* segment target duration */
+	unsigned window;                    /* segments in the live playlist */
+	int64_t grace_ms;                   /* how long segments and ended playlists outlive the window */
+	const char *persist_dir;            /* also write segments here, or NULL */
+};
+
+struct stream_info {
+	char name[KEYS_NAME_MAX + 1];
+	char customer[KEYS_NAME_MAX + 1];
+	int64_t key_id;
+	char peer[64];
+	bool live;                          /* false once ended */
+	int64_t started_ms;                 /* Unix ms */
+	uint64_t bytes_in;                  /* media bytes received */
+	uint64_t bitrate_bps;               /* ingest, over the last segments */
+	char codecs[64];                    /* "avc1.64001f,mp4a.40.2" */
+	int width, height;
+	uint64_t media_seq;                 /* sequence number of the newest segment */
+	uint64_t segments;                  /* made since publish */
+};
+
+int stream_registry_init(void);
+void stream_registry_fini(void);
+
+/*
+ * Claim name for a new publisher. Returns the stream, or NULL with errno
+ * EBUSY when a live publisher holds the name. An ended stream of that name
+ * is replaced (its blobs stay valid for responses in flight).
+ */
+struct stream *stream_publish(const struct stream_params *p);
+/* Set codec facts once the sequence headers are known (for the master playlist). */
+void stream_set_codecs(struct stream *s, const char *codecs, int width, int height);
+/* Account ingest bytes (media payload). */
+void stream_add_bytes_in(struct stream *s, uint64_t n);
+/* A seg_mux_emit_cb: add the segment to the window, rebuild the playlists. arg is the stream. */
+int stream_add_segment(void *arg, struct seg_out *seg);
+/* fMP4: set the init segment (copied). */
+int stream_set_init(struct stream *s, const uint8_t *data, size_t len);
+/* The publisher is gone: write EXT-X-ENDLIST. The caller must not use s after. */
+void stream_unpublish(struct stream *s);
+
+/*
+ * Look up an object of a stream for HTTP: "index.m3u8", "master.m3u8",
+ * "init.mp4" or a segment name. Returns a new reference, or NULL (ENOENT).
+ */
+struct blob *stream_get_object(const char *name, const char *object);
+
+/* Copy up to max streams' facts. Returns the number copied. */
+size_t stream_list(struct stream_info *out, size_t max);
+/* Count live streams. */
+size_t stream_count_live(void);
+/* Ask the RTMP side to drop the publisher using key_id (revoked). */
+void stream_kick_key(int64_t key_id);
+/* Whether key_id has been asked to stop (the RTMP session polls this). */
+bool stream_is_kicked(const struct stream *s);
+/* Expire old segments and ended streams; called about once a second. */
+void stream_registry_sweep(int64_t now_ms);
+/* End every live stream (SIGTERM): playlists get EXT-X-ENDLIST. */
+void stream_registry_end_all(void);
+
+#endif
