@@ -1,3 +1,589 @@
-/* stub: to be written */
+/*
+ * admin_api: the origin's admin HTTP API; see admin_api.h.
+ *
+ * Design: the HTTP layer hands over method, path, Authorization header and a
+ * parameter getter; this file authenticates, routes on method + path and
+ * writes a JSON body, returning the status. Nothing here touches sockets, so
+ * the whole API is unit-tested without a server.
+ *
+ * Authentication comes first, before routing, so an unauthenticated client
+ * learns nothing, not even which paths exist. The bearer token (RFC 6750
+ * section 2.1; scheme name case-insensitive per RFC 9110 section 11.1) is
+ * compared with CRYPTO_memcmp over equal lengths only; a length mismatch
+ * still runs one comparison, so the time taken depends on no byte of the
+ * token. Status codes follow RFC 9110 section 15: 201 on creation, 400 bad
+ * parameter, 401 no/wrong token, 404 no such route or object, 405 wrong
+ * method (the body's "allow" names the right ones, for the Allow header),
+ * 409 conflict. The new key's secret appears only in the 201 response of
+ * POST /api/v1/keys; every other response carries the hint at most.
+ * Dependencies on the stream registry are exactly stream_list() and
+ * stream_kick_key().
+ */
 #include "config.h"
-typedef int admin_api_stub_t;
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+
+#include "admin_api.h"
+#include "json.h"
+#include "log.h"
+#include "stream.h"
+#include "xalloc.h"
+
+#define API_PREFIX "/api/v1/"
+#define API_MAX_PARTS 4
+#define API_PART_MAX 128
+#define API_STREAMS_MAX 1024
+
+#define NAME_RULES "1-64 characters of a-z, 0-9, '_' and '-', " \
+	"starting with a letter or digit"
+
+struct api_path {
+	size_t n;
+	char part[API_MAX_PARTS][API_PART_MAX + 1];
+};
+
+static int
+reply_error(struct buf *b, int status, const char *msg)
+{
+	struct json j;
+
+	json_init(&j, b);
+	json_obj_begin(&j);
+	json_key(&j, "error");
+	json_str(&j, msg);
+	json_obj_end(&j);
+	return status;
+}
+
+static int
+reply_method(struct buf *b, const char *allow)
+{
+	struct json j;
+
+	json_init(&j, b);
+	json_obj_begin(&j);
+	json_key(&j, "error");
+	json_str(&j, "method not allowed");
+	json_key(&j, "allow");
+	json_str(&j, allow);
+	json_obj_end(&j);
+	return 405;
+}
+
+/* 500 for everything the client cannot fix; details went to the log. */
+static int
+reply_errno(struct buf *b, int rc, const char *conflict, const char *missing)
+{
+	switch (rc) {
+	case -EEXIST:
+		return reply_error(b, 409, conflict);
+	case -ENOENT:
+		return reply_error(b, 404, missing);
+	case -EINVAL:
+		return reply_error(b, 400, "invalid parameter");
+	default:
+		return reply_error(b, 500, "internal error (see the origin's log)");
+	}
+}
+
+static bool
+token_ok(const char *want, const char *auth)
+{
+	const char *got;
+	size_t got_len, want_len;
+
+	if (want == NULL || want[0] == '\0' || auth == NULL)
+		return false;   /* no token configured: the API stays closed */
+	if (strncasecmp(auth, "Bearer ", 7) != 0)
+		return false;
+	got = auth + 7;
+	while (*got == ' ')
+		got++;
+	got_len = strlen(got);
+	while (got_len > 0 && (got[got_len - 1] == ' ' || got[got_len - 1] == '\t'))
+		got_len--;
+	want_len = strlen(want);
+	if (got_len != want_len) {
+		/* same work as a real comparison; the result is ignored */
+		(void)CRYPTO_memcmp(want, want, want_len);
+		return false;
+	}
+	return CRYPTO_memcmp(got, want, want_len) == 0;
+}
+
+/*
+ * Split the part after /api/v1/ into components. A query string, if the
+ * HTTP layer left one, is not part of the path; one trailing '/' is
+ * ignored. Returns false for an empty component or too many or too long
+ * ones: such a path matches no route.
+ */
+static bool
+path_split(const char *path, struct api_path *p)
+{
+	const char *s, *end, *slash;
+	size_t len;
+
+	memset(p, 0, sizeof(*p));
+	if (path == NULL || strncmp(path, API_PREFIX, strlen(API_PREFIX)) != 0)
+		return false;
+	s = path + strlen(API_PREFIX);
+	end = s + strcspn(s, "?#");
+	if (end > s && end[-1] == '/')
+		end--;
+	while (s < end) {
+		slash = memchr(s, '/', (size_t)(end - s));
+		len = slash ? (size_t)(slash - s) : (size_t)(end - s);
+		if (len == 0 || len > API_PART_MAX || p->n == API_MAX_PARTS)
+			return false;
+		memcpy(p->part[p->n], s, len);
+		p->part[p->n][len] = '\0';
+		p->n++;
+		s += len + (slash ? 1 : 0);
+		if (slash && s == end)
+			return false;   /* "a//" after trimming one slash */
+	}
+	return p->n > 0;
+}
+
+static const char *
+param(const struct admin_req *req, const char *name)
+{
+	return req->param ? req->param(req->cls, name) : NULL;
+}
+
+static bool
+is_truthy(const char *v)
+{
+	return v && (strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0 ||
+	    strcasecmp(v, "yes") == 0);
+}
+
+/* Key ids in paths: 1 to 18 decimal digits, so no overflow, no sign. */
+static bool
+parse_id(const char *s, int64_t *id)
+{
+	int64_t v = 0;
+	size_t i;
+
+	for (i = 0; s[i]; i++) {
+		if (s[i] < '0' || s[i] > '9' || i >= 18)
+			return false;
+		v = v * 10 + (s[i] - '0');
+	}
+	*id = v;
+	return i > 0 && v > 0;
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+json_time_or_null(struct json *j, const char *key, int64_t s)
+{
+	json_key(j, key);
+	if (s)
+		json_int(j, s);
+	else
+		json_null(j);
+}
+
+static int
+customer_to_json(void *arg, const struct customer *c)
+{
+	struct json *j = arg;
+
+	json_obj_begin(j);
+	json_key(j, "id");
+	json_int(j, c->id);
+	json_key(j, "name");
+	json_str(j, c->name);
+	json_key(j, "created_at");
+	json_int(j, c->created_s);
+	json_time_or_null(j, "revoked_at", c->revoked_s);
+	json_key(j, "active_keys");
+	json_int(j, c->n_keys);
+	json_obj_end(j);
+	return j->b->err;   /* stop early once the body is full */
+}
+
+static void
+key_fields(struct json *j, const struct stream_key *sk)
+{
+	json_key(j, "id");
+	json_int(j, sk->id);
+	json_key(j, "customer");
+	json_str(j, sk->customer);
+	json_key(j, "stream");
+	json_str(j, sk->stream);
+	json_key(j, "hint");
+	json_str(j, sk->hint);
+}
+
+static int
+key_to_json(void *arg, const struct stream_key *sk)
+{
+	struct json *j = arg;
+
+	json_obj_begin(j);
+	key_fields(j, sk);
+	json_key(j, "created_at");
+	json_int(j, sk->created_s);
+	json_time_or_null(j, "revoked_at", sk->revoked_s);
+	json_obj_end(j);
+	return j->b->err;
+}
+
+struct id_list {
+	int64_t *ids;
+	size_t n, cap;
+	int err;
+};
+
+static int
+collect_id(void *arg, const struct stream_key *sk)
+{
+	struct id_list *l = arg;
+
+	if (l->n == l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 16;
+		int64_t *p = xreallocarray(l->ids, ncap, sizeof(*p));
+
+		if (p == NULL)
+			return l->err = -ENOMEM;
+		l->ids = p;
+		l->cap = ncap;
+	}
+	l->ids[l->n++] = sk->id;
+	return 0;
+}
+
+static int
+customers_list(struct admin_ctx *ctx, struct buf *b)
+{
+	struct json j;
+	int rc;
+
+	json_init(&j, b);
+	json_obj_begin(&j);
+	json_key(&j, "customers");
+	json_arr_begin(&j);
+	pthread_mutex_lock(&ctx->lock);
+	rc = keys_customer_list(ctx->keys, customer_to_json, &j);
+	pthread_mutex_unlock(&ctx->lock);
+	json_arr_end(&j);
+	json_obj_end(&j);
+	if (rc != 0) {
+		buf_reset(b);
+		return reply_errno(b, rc, "", "");
+	}
+	return 200;
+}
+
+static int
+customer_add(struct admin_ctx *ctx, const struct admin_req *req, struct buf *b)
+{
+	const char *name = param(req, "name");
+	struct json j;
+	int64_t id = 0;
+	int rc;
+
+	if (name == NULL || name[0] == '\0')
+		return reply_error(b, 400, "missing parameter: name");
+	if (!keys_name_ok(name))
+		return reply_error(b, 400, "invalid customer name: use " NAME_RULES);
+	pthread_mutex_lock(&ctx->lock);
+	rc = keys_customer_add(ctx->keys, name, &id);
+	pthread_mutex_unlock(&ctx->lock);
+	if (rc != 0)
+		return reply_errno(b, rc, "a customer with that name already exists "
+		    "(names of revoked customers are not reused)", "");
+	json_init(&j, b);
+	json_obj_begin(&j);
+	json_key(&j, "id");
+	json_int(&j, id);
+	json_key(&j, "name");
+	json_str(&j, name);
+	json_obj_end(&j);
+	return 201;
+}
+
+static int
+customer_revoke(struct admin_ctx *ctx, const char *name, struct buf *b)
+{
+	struct id_list live = { 0 };
+	struct json j;
+	int rc;
+
+	if (!keys_name_ok(name))
+		return reply_error(b, 400, "invalid customer name: use " NAME_RULES);
+	pthread_mutex_lock(&ctx->lock);
+	/* remember the active keys first: their publishers must be dropped */
+	rc = keys_key_list(ctx->keys, name, false, collect_id, &live);
+	if (rc == 0 && live.err)
+		rc = live.err;
+	if (rc == 0)
+		rc = keys_customer_revoke(ctx->keys, name);
+	pthread_mutex_unlock(&ctx->lock);
+	if (rc != 0) {
+		free(live.ids);
+		return reply_errno(b, rc, "", "no such active customer");
+	}
+	/* outside our lock: the registry takes its own */
+	for (size_t i = 0; i < live.n; i++)
+		stream_kick_key(live.ids[i]);
+	json_init(&j, b);
+	json_obj_begin(&j);
+	json_key(&j, "name");
+	json_str(&j, name);
+	json_key(&j, "revoked");
+	json_bool(&j, true);
+	json_key(&j, "keys_revoked");
+	json_uint(&j, live.n);
+	json_obj_end(&j);
+	free(live.ids);
+	return 200;
+}
+
+static int
+keys_list(struct admin_ctx *ctx, const struct admin_req *req, struct buf *b)
+{
+	const char *customer = param(req, "customer");
+	struct json j;
+	int rc;
+
+	if (customer && customer[0] == '\0')
+		customer = NULL;
+	if (customer && !keys_name_ok(customer))
+		return reply_error(b, 400, "invalid customer name: use " NAME_RULES);
+	json_init(&j, b);
+	json_obj_begin(&j);
+	json_key(&j, "keys");
+	json_arr_begin(&j);
+	pthread_mutex_lock(&ctx->lock);
+	rc = keys_key_list(ctx->keys, customer, is_truthy(param(req, "all")),
+	    key_to_json, &j);
+	pthread_mutex_unlock(&ctx->lock);
+	json_arr_end(&j);
+	json_obj_end(&j);
+	if (rc != 0) {
+		buf_reset(b);
+		return reply_errno(b, rc, "", "");
+	}
+	return 200;
+}
+
+static int
+key_add(struct admin_ctx *ctx, const struct admin_req *req, struct buf *b)
+{
+	const char *customer = param(req, "customer");
+	const char *stream = param(req, "stream");
+	const char *secret = param(req, "key");
+	const char *rtmp = ctx->rtmp_url ? ctx->rtmp_url : "";
+	char sec[KEYS_SECRET_MAX + 1];
+	char playback[KEYS_NAME_MAX + 32];
+	struct stream_key sk;
+	struct json j;
+	int rc;
+
+	if (customer == NULL || customer[0] == '\0')
+		return reply_error(b, 400, "missing parameter: customer");
+	if (stream == NULL || stream[0] == '\0')
+		return reply_error(b, 400, "missing parameter: stream");
+	if (!keys_name_ok(customer))
+		return reply_error(b, 400, "invalid customer name: use " NAME_RULES);
+	if (!keys_name_ok(stream))
+		return reply_error(b, 400, "invalid stream name: use " NAME_RULES);
+	pthread_mutex_lock(&ctx->lock);
+	rc = keys_key_add(ctx->keys, customer, stream, secret, sec, &sk);
+	pthread_mutex_unlock(&ctx->lock);
+	if (rc == -EINVAL)      /* names were checked above: it is the key */
+		return reply_error(b, 400, "invalid key: use 16-128 printable "
+		    "ASCII characters without spaces, '/', '?' or '#'");
+	if (rc != 0)
+		return reply_errno(b, rc, "the stream name is held by another "
+		    "active key, or that key already exists",
+		    "no such active customer");
+	json_init(&j, b);
+	json_obj_begin(&j);
+	json_key(&j, "id");
+	json_int(&j, sk.id);
+	json_key(&j, "customer");
+	json_str(&j, sk.customer);
+	json_key(&j, "stream");
+	json_str(&j, sk.stream);
+	json_key(&j, "key");
+	json_str(&j, sec);
+	json_key(&j, "hint");
+	json_str(&j, sk.hint);
+	json_key(&j, "rtmp_url");
+	json_str(&j, rtmp);
+	json_key(&j, "obs");
+	json_obj_begin(&j);
+	json_key(&j, "server");
+	json_str(&j, rtmp);
+	json_key(&j, "stream_key");
+	json_str(&j, sec);
+	json_obj_end(&j);
+	snprintf(playback, sizeof(playback), "/hls/%s/index.m3u8", sk.stream);
+	json_key(&j, "playback");
+	json_str(&j, playback);
+	json_obj_end(&j);
+	OPENSSL_cleanse(sec, sizeof(sec));
+	return 201;
+}
+
+static int
+key_revoke(struct admin_ctx *ctx, const char *id_str, struct buf *b)
+{
+	struct stream_key sk;
+	struct json j;
+	int64_t id;
+	int rc;
+
+	if (!parse_id(id_str, &id))
+		return reply_error(b, 400, "invalid key id: use the number "
+		    "shown by key list");
+	pthread_mutex_lock(&ctx->lock);
+	rc = keys_key_revoke(ctx->keys, id, &sk);
+	pthread_mutex_unlock(&ctx->lock);
+	if (rc != 0)
+		return reply_errno(b, rc, "", "no such active key");
+	stream_kick_key(id);
+	json_init(&j, b);
+	json_obj_begin(&j);
+	key_fields(&j, &sk);
+	json_key(&j, "revoked_at");
+	json_int(&j, sk.revoked_s);
+	json_obj_end(&j);
+	return 200;
+}
+
+static int
+streams_list(struct buf *b)
+{
+	struct stream_info *si;
+	struct json j;
+	size_t n;
+	int64_t now = now_ms();
+
+	if ((si = xcalloc(API_STREAMS_MAX, sizeof(*si))) == NULL)
+		return reply_error(b, 500, "out of memory");
+	n = stream_list(si, API_STREAMS_MAX);
+	json_init(&j, b);
+	json_obj_begin(&j);
+	json_key(&j, "streams");
+	json_arr_begin(&j);
+	for (size_t i = 0; i < n && i < API_STREAMS_MAX; i++) {
+		const struct stream_info *s = &si[i];
+		int64_t up = s->started_ms > 0 ? now - s->started_ms : 0;
+
+		json_obj_begin(&j);
+		json_key(&j, "name");
+		json_str(&j, s->name);
+		json_key(&j, "customer");
+		json_str(&j, s->customer);
+		json_key(&j, "key_id");
+		json_int(&j, s->key_id);
+		json_key(&j, "state");
+		json_str(&j, s->live ? "live" : "ended");
+		json_key(&j, "peer");
+		json_str(&j, s->peer);
+		json_key(&j, "started_ms");
+		json_int(&j, s->started_ms);
+		json_key(&j, "uptime_s");
+		json_int(&j, up > 0 ? up / 1000 : 0);
+		json_key(&j, "bytes_in");
+		json_uint(&j, s->bytes_in);
+		json_key(&j, "bitrate_bps");
+		json_uint(&j, s->bitrate_bps);
+		json_key(&j, "codecs");
+		json_str(&j, s->codecs);
+		json_key(&j, "width");
+		json_int(&j, s->width);
+		json_key(&j, "height");
+		json_int(&j, s->height);
+		json_key(&j, "media_seq");
+		json_uint(&j, s->media_seq);
+		json_key(&j, "segments");
+		json_uint(&j, s->segments);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_obj_end(&j);
+	free(si);
+	return 200;
+}
+
+static int
+route(struct admin_ctx *ctx, const struct admin_req *req, struct buf *b)
+{
+	const char *m = req->method ? req->method : "";
+	bool get = strcmp(m, "GET") == 0, post = strcmp(m, "POST") == 0;
+	struct api_path p;
+
+	if (!path_split(req->path, &p))
+		return reply_error(b, 404, "no such API path");
+	if (p.n == 1 && strcmp(p.part[0], "customers") == 0) {
+		if (get)
+			return customers_list(ctx, b);
+		if (post)
+			return customer_add(ctx, req, b);
+		return reply_method(b, "GET, POST");
+	}
+	if (p.n == 3 && strcmp(p.part[0], "customers") == 0 &&
+	    strcmp(p.part[2], "revoke") == 0) {
+		if (post)
+			return customer_revoke(ctx, p.part[1], b);
+		return reply_method(b, "POST");
+	}
+	if (p.n == 1 && strcmp(p.part[0], "keys") == 0) {
+		if (get)
+			return keys_list(ctx, req, b);
+		if (post)
+			return key_add(ctx, req, b);
+		return reply_method(b, "GET, POST");
+	}
+	if (p.n == 3 && strcmp(p.part[0], "keys") == 0 &&
+	    strcmp(p.part[2], "revoke") == 0) {
+		if (post)
+			return key_revoke(ctx, p.part[1], b);
+		return reply_method(b, "POST");
+	}
+	if (p.n == 1 && strcmp(p.part[0], "streams") == 0) {
+		if (get)
+			return streams_list(b);
+		return reply_method(b, "GET");
+	}
+	return reply_error(b, 404, "no such API path");
+}
+
+int
+admin_api_handle(struct admin_ctx *ctx, const struct admin_req *req, struct buf *body)
+{
+	int status;
+
+	buf_reset(body);
+	if (!token_ok(ctx->token, req->authorization))
+		return reply_error(body, 401, "missing or wrong admin token");
+	status = route(ctx, req, body);
+	if (body->err) {
+		/* the body hit its ceiling or memory ran out: say so briefly */
+		log_warnx("admin: a response did not fit in the body buffer");
+		buf_reset(body);
+		status = reply_error(body, 500, "response too large");
+	}
+	return status;
+}

@@ -1,3 +1,514 @@
-/* stub: to be written */
+/*
+ * http_origin: the origin's HTTP server on libmicrohttpd; see http_origin.h.
+ *
+ * Each request gets a small state object in *con_cls (the first call
+ * allocates it, as MHD asks); it collects a POST body up to a ceiling and
+ * records the body size of the response, so bytes out are counted once the
+ * response has been sent in full (MHD_OPTION_NOTIFY_COMPLETED).
+ *
+ * Blobs (segments, playlists) are sent without a copy: the response points
+ * into the blob and holds a reference that MHD drops when it is done.
+ */
 #include "config.h"
-typedef int http_origin_stub_t;
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "blob.h"
+#include "http_origin.h"
+#include "http_path.h"
+#include "http_range.h"
+#include "json.h"
+#include "log.h"
+#include "metrics.h"
+#include "net.h"
+#include "stream.h"
+#include "xalloc.h"
+
+#define REQ_MAGIC 0x4e9e57u
+#define POST_MAX (64 * 1024)
+
+struct http_origin {
+	struct MHD_Daemon *d;
+	const struct origin_cfg *cfg;
+	struct admin_ctx *admin;
+	int port;
+	int64_t started_ms;
+};
+
+struct req {
+	unsigned magic;
+	struct buf body;          /* POST body */
+	uint64_t resp_len;        /* body bytes of the response queued */
+	bool too_large;
+};
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+add_common_headers(struct MHD_Response *r)
+{
+	MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
+	MHD_add_response_header(r, "Access-Control-Expose-Headers",
+	    "Content-Length, Content-Range, ETag, Age");
+	MHD_add_response_header(r, "Server", "cdn-origin/" PACKAGE_VERSION);
+}
+
+static enum MHD_Result
+queue(struct MHD_Connection *conn, struct req *rq, unsigned status, struct MHD_Response *r,
+    uint64_t body_len)
+{
+	enum MHD_Result ret;
+
+	if (r == NULL)
+		return MHD_NO;
+	add_common_headers(r);
+	ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	metrics_http_status(status);
+	if (rq)
+		rq->resp_len = body_len;
+	return ret;
+}
+
+/* A short text or JSON body from a buf (copied by MHD). */
+static enum MHD_Result
+send_buf(struct MHD_Connection *conn, struct req *rq, unsigned status, const char *ctype,
+    const struct buf *b, const char *cache)
+{
+	struct MHD_Response *r;
+
+	r = MHD_create_response_from_buffer(b->len, b->data, MHD_RESPMEM_MUST_COPY);
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, "Content-Type", ctype);
+	MHD_add_response_header(r, "Cache-Control", cache ? cache : "no-store");
+	return queue(conn, rq, status, r, b->len);
+}
+
+static enum MHD_Result
+send_text(struct MHD_Connection *conn, struct req *rq, unsigned status, const char *text)
+{
+	struct buf b;
+	enum MHD_Result ret;
+
+	buf_init(&b, 4096);
+	buf_printf(&b, "%s\n", text);
+	ret = send_buf(conn, rq, status, "text/plain; charset=utf-8", &b, NULL);
+	buf_fini(&b);
+	return ret;
+}
+
+static enum MHD_Result
+send_405(struct MHD_Connection *conn, struct req *rq, const char *allow)
+{
+	struct MHD_Response *r;
+	static const char msg[] = "method not allowed\n";
+
+	r = MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg, MHD_RESPMEM_PERSISTENT);
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, "Allow", allow);
+	MHD_add_response_header(r, "Content-Type", "text/plain; charset=utf-8");
+	return queue(conn, rq, MHD_HTTP_METHOD_NOT_ALLOWED, r, sizeof(msg) - 1);
+}
+
+/* True when the If-None-Match header lists etag (or is "*"). */
+static bool
+etag_matches(struct MHD_Connection *conn, const char *etag)
+{
+	const char *inm = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match");
+	size_t n = strlen(etag);
+
+	if (inm == NULL)
+		return false;
+	for (const char *p = inm; *p;) {
+		while (*p == ' ' || *p == ',' || *p == '\t')
+			p++;
+		if (*p == '*')
+			return true;
+		if (strncmp(p, "W/", 2) == 0)
+			p += 2;
+		if (strncmp(p, etag, n) == 0 && (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
+			return true;
+		while (*p && *p != ',')
+			p++;
+	}
+	return false;
+}
+
+static enum MHD_Result
+serve_blob(struct MHD_Connection *conn, struct req *rq, struct blob *b, bool is_segment)
+{
+	struct MHD_Response *r;
+	struct http_range range;
+	char cc[64], cr[96], age[24];
+	unsigned status = MHD_HTTP_OK;
+	uint64_t off = 0, len = b->len;
+	int64_t age_s;
+	int rr = HTTP_RANGE_NONE;
+
+	snprintf(cc, sizeof(cc), "public, max-age=%d%s", b->max_age_s,
+	    b->immutable ? ", immutable" : "");
+	age_s = (now_ms() - b->created_ms) / 1000;
+	snprintf(age, sizeof(age), "%lld", (long long)(age_s > 0 ? age_s : 0));
+	if (etag_matches(conn, b->etag)) {
+		r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+		if (r == NULL) {
+			blob_unref(b);
+			return MHD_NO;
+		}
+		MHD_add_response_header(r, "ETag", b->etag);
+		MHD_add_response_header(r, "Cache-Control", cc);
+		blob_unref(b);
+		return queue(conn, rq, MHD_HTTP_NOT_MODIFIED, r, 0);
+	}
+	if (is_segment) {
+		rr = http_range_parse(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Range"),
+		    b->len, &range);
+		if (rr == HTTP_RANGE_UNSATISFIABLE) {
+			static const char msg[] = "range not satisfiable\n";
+			snprintf(cr, sizeof(cr), "bytes */%zu", b->len);
+			blob_unref(b);
+			r = MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg,
+			    MHD_RESPMEM_PERSISTENT);
+			if (r == NULL)
+				return MHD_NO;
+			MHD_add_response_header(r, "Content-Range", cr);
+			MHD_add_response_header(r, "Content-Type", "text/plain; charset=utf-8");
+			return queue(conn, rq, MHD_HTTP_RANGE_NOT_SATISFIABLE, r, sizeof(msg) - 1);
+		}
+		if (rr == HTTP_RANGE_OK) {
+			off = range.first;
+			len = range.last - range.first + 1;
+			status = MHD_HTTP_PARTIAL_CONTENT;
+			snprintf(cr, sizeof(cr), "bytes %llu-%llu/%zu", (unsigned long long)range.first,
+			    (unsigned long long)range.last, b->len);
+		}
+	}
+	r = MHD_create_response_from_buffer_with_free_callback_cls((size_t)len, b->data + off,
+	    blob_mhd_release, b);
+	if (r == NULL) {
+		blob_unref(b);
+		return MHD_NO;
+	}
+	/* b stays referenced by the response until MHD calls blob_mhd_release. */
+	MHD_add_response_header(r, "Content-Type", b->content_type);
+	MHD_add_response_header(r, "Cache-Control", cc);
+	MHD_add_response_header(r, "ETag", b->etag);
+	MHD_add_response_header(r, "Age", age);
+	if (is_segment)
+		MHD_add_response_header(r, "Accept-Ranges", "bytes");
+	if (status == MHD_HTTP_PARTIAL_CONTENT)
+		MHD_add_response_header(r, "Content-Range", cr);
+	return queue(conn, rq, status, r, len);
+}
+
+static enum MHD_Result
+serve_hls(struct MHD_Connection *conn, struct req *rq, const struct http_path *p)
+{
+	struct blob *b;
+	const char *obj = p->part[2];
+	size_t n = strlen(obj);
+	bool is_playlist = n > 5 && strcmp(obj + n - 5, ".m3u8") == 0;
+
+	b = stream_get_object(p->part[1], obj);
+	if (b == NULL)
+		return send_text(conn, rq, MHD_HTTP_NOT_FOUND, "not found");
+	return serve_blob(conn, rq, b, !is_playlist);
+}
+
+static enum MHD_Result
+serve_healthz(struct http_origin *h, struct MHD_Connection *conn, struct req *rq)
+{
+	struct buf b;
+	struct json j;
+	enum MHD_Result ret;
+
+	buf_init(&b, 4096);
+	json_init(&j, &b);
+	json_obj_begin(&j);
+	json_key(&j, "status");
+	json_str(&j, "ok");
+	json_key(&j, "role");
+	json_str(&j, "origin");
+	json_key(&j, "version");
+	json_str(&j, PACKAGE_VERSION);
+	json_key(&j, "uptime_s");
+	json_int(&j, (now_ms() - h->started_ms) / 1000);
+	json_key(&j, "streams");
+	json_uint(&j, stream_count_live());
+	json_key(&j, "publishers");
+	json_uint(&j, atomic_load(&metrics.publishers));
+	json_obj_end(&j);
+	buf_put_u8(&b, '\n');
+	ret = send_buf(conn, rq, MHD_HTTP_OK, "application/json", &b, NULL);
+	buf_fini(&b);
+	return ret;
+}
+
+static enum MHD_Result
+serve_metrics(struct MHD_Connection *conn, struct req *rq)
+{
+	struct buf b;
+	enum MHD_Result ret;
+
+	buf_init(&b, 1 << 20);
+	metrics_render(&b, stream_count_live());
+	ret = send_buf(conn, rq, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", &b, NULL);
+	buf_fini(&b);
+	return ret;
+}
+
+/* ---- admin API glue -------------------------------------------------------- */
+
+struct param_ctx {
+	struct MHD_Connection *conn;
+	struct req *rq;
+	char scratch[8][512];     /* decoded form values handed out */
+	int n_scratch;
+};
+
+static int
+hexval(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	    c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Percent-decode src[0..n) into out (form encoding: '+' is a space). */
+static int
+form_decode(const char *src, size_t n, char *out, size_t outlen)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int c = (unsigned char)src[i];
+		if (c == '+')
+			c = ' ';
+		else if (c == '%') {
+			int hi, lo;
+			if (i + 2 >= n || (hi = hexval(src[i + 1])) < 0 ||
+			    (lo = hexval(src[i + 2])) < 0)
+				return -EINVAL;
+			c = hi << 4 | lo;
+			i += 2;
+		}
+		if (c == 0 || o + 1 >= outlen)
+			return -EINVAL;
+		out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+static const char *
+get_param(void *cls, const char *name)
+{
+	struct param_ctx *pc = cls;
+	const char *v = MHD_lookup_connection_value(pc->conn, MHD_GET_ARGUMENT_KIND, name);
+	const char *body, *end, *p;
+	size_t nlen = strlen(name);
+
+	if (v)
+		return v;
+	if (pc->rq->body.len == 0 || pc->n_scratch >= 8)
+		return NULL;
+	body = (const char *)pc->rq->body.data;
+	end = body + pc->rq->body.len;
+	for (p = body; p < end;) {
+		const char *amp = memchr(p, '&', (size_t)(end - p));
+		const char *fe = amp ? amp : end;
+		const char *eq = memchr(p, '=', (size_t)(fe - p));
+		if (eq && (size_t)(eq - p) == nlen && memcmp(p, name, nlen) == 0) {
+			char *out = pc->scratch[pc->n_scratch];
+			if (form_decode(eq + 1, (size_t)(fe - eq - 1), out, sizeof(pc->scratch[0])) != 0)
+				return NULL;
+			pc->n_scratch++;
+			return out;
+		}
+		p = fe + 1;
+	}
+	return NULL;
+}
+
+static enum MHD_Result
+serve_admin(struct http_origin *h, struct MHD_Connection *conn, struct req *rq, const char *url,
+    const char *method)
+{
+	struct param_ctx pc = { .conn = conn, .rq = rq };
+	struct admin_req ar = { 0 };
+	struct buf b;
+	struct MHD_Response *r;
+	int status;
+
+	if (rq->too_large)
+		return send_text(conn, rq, 413, "request body too large");
+	ar.method = method;
+	ar.path = url;
+	ar.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+	ar.param = get_param;
+	ar.cls = &pc;
+	buf_init(&b, 4 << 20);
+	status = admin_api_handle(h->admin, &ar, &b);
+	r = MHD_create_response_from_buffer(b.len, b.data, MHD_RESPMEM_MUST_COPY);
+	if (r == NULL) {
+		buf_fini(&b);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", "application/json");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	if (status == 401)
+		MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"cdn-origin\"");
+	buf_fini(&b);
+	return queue(conn, rq, (unsigned)status, r, 0);
+}
+
+/* ---- dispatch ---------------------------------------------------------------- */
+
+static enum MHD_Result
+handler(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+    const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	struct http_origin *h = cls;
+	struct req *rq = *con_cls;
+	struct http_path p;
+	bool is_get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+
+	(void)version;
+	if (rq == NULL) {
+		rq = xcalloc(1, sizeof(*rq));
+		if (rq == NULL)
+			return MHD_NO;
+		rq->magic = REQ_MAGIC;
+		buf_init(&rq->body, POST_MAX);
+		*con_cls = rq;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		if (buf_append(&rq->body, upload_data, *upload_data_size) != 0)
+			rq->too_large = true;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (strncmp(url, "/api/", 5) == 0)
+		return serve_admin(h, conn, rq, url, method);
+	if (strcmp(method, "OPTIONS") == 0) {
+		struct MHD_Response *r = MHD_create_response_from_buffer(0, NULL,
+		    MHD_RESPMEM_PERSISTENT);
+		if (r == NULL)
+			return MHD_NO;
+		MHD_add_response_header(r, "Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
+		MHD_add_response_header(r, "Access-Control-Allow-Headers", "Range, If-None-Match");
+		MHD_add_response_header(r, "Access-Control-Max-Age", "86400");
+		return queue(conn, rq, MHD_HTTP_NO_CONTENT, r, 0);
+	}
+	if (http_path_split(url, &p) != 0)
+		return send_text(conn, rq, MHD_HTTP_NOT_FOUND, "not found");
+	if (p.n == 3 && strcmp(p.part[0], "hls") == 0) {
+		if (!is_get)
+			return send_405(conn, rq, "GET, HEAD, OPTIONS");
+		return serve_hls(conn, rq, &p);
+	}
+	if (p.n == 1 && strcmp(p.part[0], "healthz") == 0)
+		return is_get ? serve_healthz(h, conn, rq) : send_405(conn, rq, "GET, HEAD");
+	if (p.n == 1 && strcmp(p.part[0], "metrics") == 0)
+		return is_get ? serve_metrics(conn, rq) : send_405(conn, rq, "GET, HEAD");
+	return send_text(conn, rq, MHD_HTTP_NOT_FOUND, "not found");
+}
+
+static void
+completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct req *rq = *con_cls;
+
+	(void)cls;
+	(void)conn;
+	if (rq == NULL)
+		return;
+	if (rq->magic != REQ_MAGIC)
+		return;  /* not ours: never free what we did not allocate */
+	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		METRIC_ADD(bytes_out, rq->resp_len);
+	buf_fini(&rq->body);
+	rq->magic = 0;
+	free(rq);
+	*con_cls = NULL;
+}
+
+static void
+mhd_logger(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+
+	(void)cls;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	log_warnx("http: %s", line);
+}
+
+struct http_origin *
+http_origin_start(const struct origin_cfg *cfg, struct admin_ctx *admin)
+{
+	struct http_origin *h = xcalloc(1, sizeof(*h));
+	int fd;
+
+	if (h == NULL)
+		return NULL;
+	h->cfg = cfg;
+	h->admin = admin;
+	h->started_ms = now_ms();
+	fd = net_listen_tcp(cfg->http_listen, 1024, &h->port);
+	if (fd == -1) {
+		free(h);
+		return NULL;
+	}
+	h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	    MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, handler, h,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
+	    MHD_OPTION_LISTEN_SOCKET, fd,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->http_threads,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->http_max_connections,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->http_max_per_ip,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)((cfg->http_timeout_ms + 999) / 1000),
+	    MHD_OPTION_NOTIFY_COMPLETED, completed, h,
+	    MHD_OPTION_END);
+	if (h->d == NULL) {
+		log_errx("http: cannot start the HTTP server on %s", cfg->http_listen);
+		close(fd);
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
+int
+http_origin_port(const struct http_origin *h)
+{
+	return h->port;
+}
+
+void
+http_origin_stop(struct http_origin *h)
+{
+	if (h == NULL)
+		return;
+	if (h->d)
+		MHD_stop_daemon(h->d);
+	free(h);
+}

@@ -1,3 +1,33 @@
-#ifndef STUB_http_origin
-#define STUB_http_origin
+/*
+ * http_origin: the origin's HTTP server (libmicrohttpd, internal thread
+ * pool with epoll).
+ *
+ *   GET|HEAD /hls/<stream>/master.m3u8     master playlist
+ *   GET|HEAD /hls/<stream>/index.m3u8      live media playlist
+ *   GET|HEAD /hls/<stream>/<segment>       media or init segment (Range supported)
+ *   GET      /healthz                       JSON health
+ *   GET      /metrics                       Prometheus text
+ *   *        /api/v1/...                    admin API (bearer token), see admin_api.h
+ *   OPTIONS  any                            CORS preflight
+ *
+ * Headers: exact Content-Types (FIELD-NOTES: Debian's MIME table is wrong
+ * for .ts and has no .m4s), Cache-Control (playlists: max-age of at most
+ * half the target duration; segments: long and immutable), ETag with
+ * If-None-Match, CORS for browser players, Accept-Ranges on segments.
+ * Anything else is 404; other methods on known paths are 405 with Allow.
+ */
+#ifndef CDN_HTTP_ORIGIN_H
+#define CDN_HTTP_ORIGIN_H
+
+#include "admin_api.h"
+#include "origin_conf.h"
+
+struct http_origin;
+
+/* Start serving on cfg->http_listen. NULL on failure (logged). */
+struct http_origin *http_origin_start(const struct origin_cfg *cfg, struct admin_ctx *admin);
+int http_origin_port(const struct http_origin *h);
+/* Stop accepting, finish requests in flight, free. NULL-safe. */
+void http_origin_stop(struct http_origin *h);
+
 #endif

@@ -1,1 +1,274 @@
-int main(void) { return 0; }
+/*
+ * cdn-origin: RTMP ingest, HLS packaging and HTTP delivery.
+ *
+ * Threads: the main thread runs the RTMP event loop (all ingest and
+ * packaging); libmicrohttpd runs its own pool for HTTP. Signals are blocked
+ * in every thread and read from a signalfd by the RTMP loop, so SIGTERM is
+ * handled at one well-defined point: publishers are ended (their playlists
+ * get EXT-X-ENDLIST), then HTTP stops.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libavutil/log.h>
+#include <openssl/rand.h>
+
+#include "admin_api.h"
+#include "conf.h"
+#include "http_origin.h"
+#include "keys.h"
+#include "log.h"
+#include "origin_conf.h"
+#include "rtmp_server.h"
+#include "stream.h"
+#include "xalloc.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: cdn-origin [-c FILE] [-o KEY=VALUE]... [-t] [-v] [-V]\n"
+	    "  -c FILE       read settings from FILE (\"key value\" lines; see docs/config.md)\n"
+	    "  -o KEY=VALUE  set one setting, after the file (repeatable)\n"
+	    "  -t            check the settings, print the effective config and exit\n"
+	    "  -v            log at debug level\n"
+	    "  -V            print the version and exit\n"
+	    "With no settings at all: RTMP on :1935, HTTP on :8080, data in /var/lib/cdn.\n");
+}
+
+/* libav's messages go through our logger, at a matching level. */
+static void
+av_log_to_ours(void *avcl, int level, const char *fmt, va_list ap)
+{
+	char line[512];
+	int ours;
+
+	(void)avcl;
+	if (level > AV_LOG_WARNING)
+		return;
+	ours = level <= AV_LOG_ERROR ? LOG_LVL_WARN : LOG_LVL_INFO;
+	if (ours > log_level_current)
+		return;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	if (line[0])
+		log_emit(ours, 0, "libav: %s", line);
+}
+
+static int
+mkdir_p(const char *path, mode_t mode)
+{
+	char tmp[1024];
+
+	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0755) == -1 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, mode) == -1 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* The admin token: from config, else data_dir/admin.token, created once. */
+static char *
+load_admin_token(const struct origin_cfg *cfg)
+{
+	char path[1100], tok[129] = "";
+	unsigned char rnd[24];
+	ssize_t n;
+	int fd;
+
+	if (cfg->admin_token && cfg->admin_token[0])
+		return xstrdup(cfg->admin_token);
+	snprintf(path, sizeof(path), "%s/admin.token", cfg->data_dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd != -1) {
+		n = read(fd, tok, sizeof(tok) - 1);
+		close(fd);
+		if (n > 0) {
+			tok[n] = '\0';
+			tok[strcspn(tok, "\r\n")] = '\0';
+			if (strlen(tok) >= 16)
+				return xstrdup(tok);
+		}
+		log_errx("%s is too short (16 characters at least): remove it to have a new one made",
+		    path);
+		return NULL;
+	}
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+		log_errx("no randomness for the admin token");
+		return NULL;
+	}
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		snprintf(tok + 2 * i, 3, "%02x", rnd[i]);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd == -1 || write(fd, tok, strlen(tok)) != (ssize_t)strlen(tok) ||
+	    write(fd, "\n", 1) != 1) {
+		log_err("cannot write %s", path);
+		if (fd != -1)
+			close(fd);
+		return NULL;
+	}
+	close(fd);
+	log_info("created the admin token in %s (give it to cdnctl with --token-file)", path);
+	return xstrdup(tok);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct origin_cfg cfg = { 0 };
+	struct admin_ctx admin = { 0 };
+	char err[CONF_ERRLEN] = "", db_default[1100], rtmp_url[300];
+	const char *conf_file = NULL;
+	struct keys *keys_rtmp = NULL, *keys_admin = NULL;
+	struct rtmp_server *rtmp = NULL;
+	struct http_origin *http = NULL;
+	char *token = NULL;
+	bool check_only = false, verbose = false;
+	int opt, sigfd = -1, rc = 1, sig;
+	sigset_t mask;
+
+	log_init("cdn-origin", LOG_LVL_INFO);
+	if (conf_defaults(origin_conf_desc, origin_conf_n, &cfg, err) != 0) {
+		fprintf(stderr, "cdn-origin: %s\n", err);
+		return 1;
+	}
+	/* First pass: find -c, so the file is read before -o overrides. */
+	while ((opt = getopt(argc, argv, "c:o:tvVh")) != -1) {
+		switch (opt) {
+		case 'c': conf_file = optarg; break;
+		case 'o': break;
+		case 't': check_only = true; break;
+		case 'v': verbose = true; break;
+		case 'V': printf("cdn-origin %s\n", PACKAGE_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (conf_file &&
+	    conf_load_file(origin_conf_desc, origin_conf_n, &cfg, conf_file, err) != 0) {
+		fprintf(stderr, "cdn-origin: %s\n", err);
+		goto out;
+	}
+	optind = 1;
+	while ((opt = getopt(argc, argv, "c:o:tvVh")) != -1) {
+		char *eq;
+		if (opt != 'o')
+			continue;
+		if ((eq = strchr(optarg, '=')) == NULL) {
+			fprintf(stderr, "cdn-origin: -o %s: expected KEY=VALUE\n", optarg);
+			goto out;
+		}
+		*eq = '\0';
+		if (conf_set(origin_conf_desc, origin_conf_n, &cfg, optarg, eq + 1, "-o", err) != 0) {
+			fprintf(stderr, "cdn-origin: %s\n", err);
+			goto out;
+		}
+		*eq = '=';
+	}
+	if (conf_check_required(origin_conf_desc, origin_conf_n, &cfg, err) != 0) {
+		fprintf(stderr, "cdn-origin: %s\n", err);
+		goto out;
+	}
+	if (check_only) {
+		conf_dump(origin_conf_desc, origin_conf_n, &cfg, stdout, 1);
+		fprintf(stderr, "cdn-origin: configuration ok\n");
+		rc = 0;
+		goto out;
+	}
+	log_level_current = verbose ? LOG_LVL_DEBUG : cfg.log_level;
+	av_log_set_callback(av_log_to_ours);
+
+	if ((rc = mkdir_p(cfg.data_dir, 0700)) != 0) {
+		log_errx("cannot create data_dir %s: %s", cfg.data_dir, strerror(-rc));
+		rc = 1;
+		goto out;
+	}
+	rc = 1;
+	if (cfg.persist_dir && mkdir_p(cfg.persist_dir, 0755) != 0) {
+		log_err("cannot create persist_dir %s", cfg.persist_dir);
+		goto out;
+	}
+	if ((token = load_admin_token(&cfg)) == NULL)
+		goto out;
+	snprintf(db_default, sizeof(db_default), "%s/origin.db", cfg.data_dir);
+	if ((keys_rtmp = keys_open(cfg.db_path ? cfg.db_path : db_default)) == NULL ||
+	    (keys_admin = keys_open(cfg.db_path ? cfg.db_path : db_default)) == NULL)
+		goto out;
+
+	/* Block the signals in every thread; the RTMP loop reads them. */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	if ((sigfd = signalfd(-1, &mask, SFD_CLOEXEC)) == -1) {
+		log_err("signalfd");
+		goto out;
+	}
+	stream_registry_init();
+	if ((rtmp = rtmp_server_new(&cfg, keys_rtmp)) == NULL)
+		goto out;
+	if (cfg.public_rtmp_url && cfg.public_rtmp_url[0]) {
+		snprintf(rtmp_url, sizeof(rtmp_url), "%s", cfg.public_rtmp_url);
+	} else {
+		char host[256] = "", hn[256] = "localhost";
+		int port = 0;
+		conf_split_addr(cfg.rtmp_listen, host, sizeof(host), &port);
+		if (!host[0] || strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0)
+			gethostname(hn, sizeof(hn) - 1);
+		snprintf(rtmp_url, sizeof(rtmp_url), "rtmp://%s%s%s:%d/live",
+		    strchr(host[0] ? host : hn, ':') ? "[" : "", host[0] ? host : hn,
+		    strchr(host[0] ? host : hn, ':') ? "]" : "", rtmp_server_port(rtmp));
+	}
+	admin.keys = keys_admin;
+	pthread_mutex_init(&admin.lock, NULL);
+	admin.token = token;
+	admin.rtmp_url = rtmp_url;
+	if ((http = http_origin_start(&cfg, &admin)) == NULL)
+		goto out;
+	log_info("cdn-origin %s: RTMP on port %d, HTTP on port %d, data in %s", PACKAGE_VERSION,
+	    rtmp_server_port(rtmp), http_origin_port(http), cfg.data_dir);
+
+	sig = rtmp_server_run(rtmp, sigfd);
+	if (sig > 0)
+		log_info("%s: ending every stream, then stopping", strsignal(sig));
+	rtmp_server_free(rtmp);   /* each publisher's playlist gets EXT-X-ENDLIST */
+	rtmp = NULL;
+	rc = sig > 0 ? 0 : 1;
+out:
+	rtmp_server_free(rtmp);
+	http_origin_stop(http);
+	stream_registry_fini();
+	keys_close(keys_rtmp);
+	keys_close(keys_admin);
+	if (sigfd != -1)
+		close(sigfd);
+	free(token);
+	conf_free(origin_conf_desc, origin_conf_n, &cfg);
+	if (rc == 0)
+		log_info("stopped");
+	return rc;
+}

@@ -1,3 +1,45 @@
-#ifndef STUB_origin_conf
-#define STUB_origin_conf
+/*
+ * origin_conf: the settings of cdn-origin, as one conf table (common/conf.h).
+ *
+ * Every setting has a default, so the origin runs with no config file:
+ * RTMP on :1935, HTTP on :8080, data in /var/lib/cdn. `cdn-origin -t` prints
+ * the effective config; docs/origin.conf.example lists every key.
+ */
+#ifndef CDN_ORIGIN_CONF_H
+#define CDN_ORIGIN_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf.h"
+
+struct origin_cfg {
+	char *rtmp_listen;            /* ADDR */
+	char *http_listen;            /* ADDR */
+	char *data_dir;               /* database, admin token */
+	char *db_path;                /* default: data_dir/origin.db */
+	char *admin_token;            /* default: read or created at data_dir/admin.token */
+	char *public_rtmp_url;        /* shown to broadcasters; default rtmp://<host>:<port>/live */
+	int segment_format;           /* 0 ts, 1 fmp4 */
+	long long segment_target_ms;
+	long long playlist_window;
+	long long segment_grace_ms;   /* segments and ended playlists outlive the window */
+	char *persist_dir;            /* also write segments here (unset: memory only) */
+	uint64_t segment_max_bytes;
+	long long publisher_idle_ms;  /* drop a publisher that sends nothing for this long */
+	long long handshake_timeout_ms;
+	long long rtmp_max_connections;
+	uint64_t rtmp_max_message;
+	uint64_t rtmp_max_chunk_size;
+	uint64_t rtmp_out_buffer;     /* per connection send buffer ceiling */
+	long long http_threads;
+	long long http_max_connections;
+	long long http_max_per_ip;
+	long long http_timeout_ms;
+	int log_level;                /* enum log_level */
+};
+
+extern const struct conf_desc origin_conf_desc[];
+extern const size_t origin_conf_n;
+
 #endif

@@ -1,3 +1,38 @@
-#ifndef STUB_rtmp_server
-#define STUB_rtmp_server
+/*
+ * rtmp_server: the RTMP listener and its event loop (epoll, one thread,
+ * non-blocking sockets). Owns sockets, buffers and limits; the protocol is
+ * in rtmp_session.c.
+ *
+ * Fairness: each readable connection gets one read of at most 64 KiB per
+ * loop pass, so a flooding publisher cannot starve the others; a publisher
+ * that stops reading our replies fills only its own bounded send buffer and
+ * is dropped when that overflows. Every connection has a deadline (handshake
+ * and publish within handshake_timeout, then publisher_idle_timeout), so
+ * half-open connections cannot accumulate; beyond rtmp_max_connections new
+ * connections are closed at once.
+ *
+ * The loop also runs the registry sweep once a second, and returns when a
+ * signal arrives on sigfd (SIGTERM/SIGINT): every publisher is then ended
+ * cleanly, so every live playlist gets EXT-X-ENDLIST.
+ */
+#ifndef CDN_RTMP_SERVER_H
+#define CDN_RTMP_SERVER_H
+
+#include "keys.h"
+#include "origin_conf.h"
+
+struct rtmp_server;
+
+/* Bind and listen on cfg->rtmp_listen. NULL on failure (logged). */
+struct rtmp_server *rtmp_server_new(const struct origin_cfg *cfg, struct keys *keys);
+/* The bound port (useful when listening on port 0). */
+int rtmp_server_port(const struct rtmp_server *srv);
+/*
+ * Run until a signal is read from sigfd (a signalfd). Returns the signal
+ * number, or a negative errno on a fatal loop error.
+ */
+int rtmp_server_run(struct rtmp_server *srv, int sigfd);
+/* Close every connection (ending their streams) and free. NULL-safe. */
+void rtmp_server_free(struct rtmp_server *srv);
+
 #endif

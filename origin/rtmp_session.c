@@ -1,3 +1,871 @@
-/* stub: to be written */
+/*
+ * rtmp_session: one RTMP connection's protocol logic; see rtmp_session.h.
+ *
+ * States: handshake, then commands until publish, then media. Command
+ * replies follow what Flash Media Server sends and what nginx-rtmp, ffmpeg
+ * and librtmp (OBS) expect: connect gets Window Acknowledgement Size, Set
+ * Peer Bandwidth and Set Chunk Size before its _result; publish gets User
+ * Control Stream Begin then onStatus NetStream.Publish.Start.
+ *
+ * Timestamps: RTMP's are 32-bit milliseconds; they are unwrapped into a
+ * 64-bit timeline per track, so a stream running past 49.7 days or an
+ * encoder starting near 2^32 keeps going.
+ */
 #include "config.h"
-typedef int rtmp_session_stub_t;
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aac_config.h"
+#include "amf0.h"
+#include "flv.h"
+#include "h264_config.h"
+#include "log.h"
+#include "metrics.h"
+#include "rtmp_chunk.h"
+#include "rtmp_hs.h"
+#include "rtmp_session.h"
+#include "seg_mux.h"
+#include "stream.h"
+#include "xalloc.h"
+
+#define OUR_CHUNK_SIZE 4096
+#define OUR_WINDOW 2500000
+#define PUBLISH_STREAM_ID 1
+#define PENDING_MAX_PKTS 600          /* held before the packager starts */
+#define PENDING_MAX_BYTES (16u << 20)
+#define PENDING_MAX_SPAN_MS 3000      /* start anyway once this much media waits */
+
+struct pending_pkt {
+	struct media_pkt pkt;
+	uint8_t *copy;
+};
+
+enum sess_state { SESS_HANDSHAKE, SESS_COMMANDS, SESS_PUBLISHING, SESS_CLOSING };
+
+struct rtmp_session {
+	const struct origin_cfg *cfg;
+	struct keys *keys;
+	char peer[64];
+	char ctx[160];                /* log context: "rtmp c=N peer [stream]" */
+	enum sess_state state;
+	struct rtmp_hs hs;
+	struct rtmp_chunk_rd rd;
+	struct rtmp_chunk_wr wr;
+	struct buf *out;              /* during input: where replies go */
+	int64_t now_ms;
+	int64_t created_ms;
+	int64_t last_rx_ms;
+
+	/* acknowledgements (RTMP 5.4.3, 5.4.4) */
+	uint32_t peer_window;         /* the peer's Window Acknowledgement Size */
+	uint64_t acked;
+
+	char app[64];
+	bool connected;
+	struct stream_key key;        /* valid while publishing */
+	struct stream *stream;
+
+	/* media */
+	struct buf avcc, asc;         /* sequence headers as received */
+	struct h264_config h264;
+	struct aac_config aac;
+	bool have_avcc, have_asc;
+	bool meta_video, meta_audio;  /* onMetaData announced these tracks */
+	int meta_width, meta_height;
+	bool warned_video_codec, warned_audio_codec;
+	int64_t last_dts[2];          /* unwrapped, per track */
+	uint32_t last_ts32[2];
+	bool have_ts[2];
+	struct seg_mux *mux;
+	bool mux_video, mux_audio;    /* tracks the running packager has */
+	struct pending_pkt *pending;
+	size_t n_pending, pending_bytes;
+};
+
+static const char *
+state_code(int rc)
+{
+	return rc == -EMSGSIZE ? "message too large" : rc == -ENOBUFS ? "too many chunk streams" :
+	    rc == -EPROTO ? "malformed" : strerror(-rc);
+}
+
+/* ---- replies ------------------------------------------------------------ */
+
+static int
+send_amf(struct rtmp_session *s, uint32_t msid, struct buf *body)
+{
+	if (body->err)
+		return body->err;
+	return rtmp_chunk_write(&s->wr, s->out, RTMP_CSID_COMMAND, 0, RTMP_MSG_CMD_AMF0,
+	    msid, body->data, body->len);
+}
+
+static void
+put_status_obj(struct buf *b, const char *level, const char *code, const char *desc)
+{
+	amf0_put_object_begin(b);
+	amf0_put_key(b, "level");
+	amf0_put_string(b, level);
+	amf0_put_key(b, "code");
+	amf0_put_string(b, code);
+	amf0_put_key(b, "description");
+	amf0_put_string(b, desc);
+	amf0_put_object_end(b);
+}
+
+static int
+send_on_status(struct rtmp_session *s, uint32_t msid, const char *level, const char *code,
+    const char *desc)
+{
+	struct buf b;
+	int rc;
+
+	buf_init(&b, 4096);
+	amf0_put_string(&b, "onStatus");
+	amf0_put_number(&b, 0);
+	amf0_put_null(&b);
+	put_status_obj(&b, level, code, desc);
+	rc = send_amf(s, msid, &b);
+	buf_fini(&b);
+	return rc;
+}
+
+/* _result or _error with a null command object and one value. */
+static int
+send_result(struct rtmp_session *s, const char *name, double txn, int (*val)(struct buf *, void *),
+    void *arg)
+{
+	struct buf b;
+	int rc;
+
+	buf_init(&b, 4096);
+	amf0_put_string(&b, name);
+	amf0_put_number(&b, txn);
+	amf0_put_null(&b);
+	if (val)
+		val(&b, arg);
+	rc = send_amf(s, 0, &b);
+	buf_fini(&b);
+	return rc;
+}
+
+static int
+val_number(struct buf *b, void *arg)
+{
+	return amf0_put_number(b, *(double *)arg);
+}
+
+static int
+val_undefined(struct buf *b, void *arg)
+{
+	(void)arg;
+	return buf_put_u8(b, AMF0_UNDEFINED);
+}
+
+/* ---- packaging ------------------------------------------------------------- */
+
+static void
+pending_clear(struct rtmp_session *s)
+{
+	for (size_t i = 0; i < s->n_pending; i++)
+		free(s->pending[i].copy);
+	s->n_pending = 0;
+	s->pending_bytes = 0;
+}
+
+static int
+emit_segment(void *arg, struct seg_out *seg)
+{
+	struct rtmp_session *s = arg;
+	const uint8_t *init;
+	size_t init_len;
+
+	/* fMP4: the init segment exists once the first fragment was flushed. */
+	if (s->cfg->segment_format == SEG_FMT_FMP4 &&
+	    seg_mux_init_segment(s->mux, &init, &init_len) == 0) {
+		int rc = stream_set_init(s->stream, init, init_len);
+		if (rc != 0)
+			return rc;
+	}
+	return stream_add_segment(s->stream, seg);
+}
+
+static void
+update_codecs(struct rtmp_session *s)
+{
+	char codecs[64] = "", v[24] = "", a[24] = "";
+	int w = 0, h = 0;
+
+	if (s->mux_video) {
+		h264_codecs_string(&s->h264, v, sizeof(v));
+		w = s->h264.width ? s->h264.width : s->meta_width;
+		h = s->h264.height ? s->h264.height : s->meta_height;
+	}
+	if (s->mux_audio)
+		aac_codecs_string(&s->aac, a, sizeof(a));
+	snprintf(codecs, sizeof(codecs), "%s%s%s", v, v[0] && a[0] ? "," : "", a);
+	stream_set_codecs(s->stream, codecs, w, h);
+}
+
+static int
+mux_stop(struct rtmp_session *s)
+{
+	int rc = 0;
+
+	if (s->mux) {
+		rc = seg_mux_finish(s->mux);
+		seg_mux_free(s->mux);
+		s->mux = NULL;
+	}
+	return rc;
+}
+
+static int
+mux_start(struct rtmp_session *s)
+{
+	struct seg_mux_params p = { 0 };
+
+	p.format = s->cfg->segment_format;
+	p.target_ms = s->cfg->segment_target_ms;
+	p.max_gap_ms = 5000 > 2 * p.target_ms ? 5000 : 2 * p.target_ms;
+	p.seg_max_bytes = s->cfg->segment_max_bytes;
+	p.has_video = s->have_avcc;
+	p.avcc = s->avcc.data;
+	p.avcc_len = s->avcc.len;
+	p.width = s->h264.width ? s->h264.width : s->meta_width;
+	p.height = s->h264.height ? s->h264.height : s->meta_height;
+	p.has_audio = s->have_asc;
+	p.asc = s->asc.data;
+	p.asc_len = s->asc.len;
+	p.sample_rate = (int)s->aac.sample_rate;
+	p.channels = s->aac.channels ? s->aac.channels : 2;
+	if (!p.has_video && !p.has_audio)
+		return 0;
+	s->mux = seg_mux_new(&p, emit_segment, s);
+	if (s->mux == NULL) {
+		log_errx("cannot start the packager");
+		return -EIO;
+	}
+	s->mux_video = p.has_video;
+	s->mux_audio = p.has_audio;
+	log_info("packaging %s%s%s as %s, %lld ms segments", p.has_video ? "H.264" : "",
+	    p.has_video && p.has_audio ? " + " : "", p.has_audio ? "AAC" : "",
+	    p.format == SEG_FMT_FMP4 ? "fMP4" : "MPEG-TS", (long long)p.target_ms);
+	update_codecs(s);
+	return 0;
+}
+
+/* Whether we know enough to start: every announced track's header is in,
+ * or enough media waits that we stop waiting for a track that never comes. */
+static bool
+ready_to_start(const struct rtmp_session *s)
+{
+	int64_t span;
+
+	if (s->n_pending == 0)
+		return false;
+	if ((!s->meta_video || s->have_avcc) && (!s->meta_audio || s->have_asc) &&
+	    (s->have_avcc || s->have_asc) && (s->meta_video || s->meta_audio))
+		return true;
+	if (s->have_avcc && s->have_asc)
+		return true;
+	span = s->pending[s->n_pending - 1].pkt.dts_ms - s->pending[0].pkt.dts_ms;
+	return span >= PENDING_MAX_SPAN_MS || s->n_pending >= PENDING_MAX_PKTS ||
+	    s->pending_bytes >= PENDING_MAX_BYTES / 2;
+}
+
+static int
+write_pkt(struct rtmp_session *s, const struct media_pkt *pkt)
+{
+	if ((pkt->kind == MEDIA_VIDEO && !s->mux_video) ||
+	    (pkt->kind == MEDIA_AUDIO && !s->mux_audio))
+		return 0;  /* a track that started too late for this packager */
+	return seg_mux_write(s->mux, pkt);
+}
+
+static int
+media_in(struct rtmp_session *s, const struct media_pkt *pkt)
+{
+	struct pending_pkt *pp;
+	int rc;
+
+	if (s->mux)
+		return write_pkt(s, pkt);
+	if (s->n_pending >= PENDING_MAX_PKTS || s->pending_bytes + pkt->len > PENDING_MAX_BYTES)
+		return 0;  /* ready_to_start fires before this; drop rather than grow */
+	if (s->pending == NULL &&
+	    (s->pending = xcalloc(PENDING_MAX_PKTS, sizeof(*s->pending))) == NULL)
+		return -ENOMEM;
+	pp = &s->pending[s->n_pending];
+	if ((pp->copy = xmalloc(pkt->len)) == NULL)
+		return -ENOMEM;
+	memcpy(pp->copy, pkt->data, pkt->len);
+	pp->pkt = *pkt;
+	pp->pkt.data = pp->copy;
+	s->n_pending++;
+	s->pending_bytes += pkt->len;
+	if (!ready_to_start(s))
+		return 0;
+	if ((rc = mux_start(s)) != 0)
+		return rc;
+	for (size_t i = 0; i < s->n_pending && s->mux && rc == 0; i++)
+		rc = write_pkt(s, &s->pending[i].pkt);
+	pending_clear(s);
+	return rc;
+}
+
+/* A sequence header changed after the packager started: restart it. */
+static int
+mux_restart(struct rtmp_session *s)
+{
+	int rc;
+
+	if (s->mux == NULL)
+		return 0;
+	log_info("codec configuration changed: restarting the packager");
+	rc = mux_stop(s);
+	if (rc == 0)
+		stream_mark_discontinuity(s->stream);
+	return rc ? rc : mux_start(s);
+}
+
+static int64_t
+unwrap_ts(struct rtmp_session *s, int track, uint32_t ts)
+{
+	if (!s->have_ts[track]) {
+		s->have_ts[track] = true;
+		s->last_ts32[track] = ts;
+		/* Start the other track's clock in the same epoch. */
+		s->last_dts[track] = s->have_ts[!track] ?
+		    s->last_dts[!track] + (int32_t)(ts - s->last_ts32[!track]) : ts;
+		return s->last_dts[track];
+	}
+	s->last_dts[track] += (int32_t)(ts - s->last_ts32[track]);
+	s->last_ts32[track] = ts;
+	return s->last_dts[track];
+}
+
+static int
+on_video(struct rtmp_session *s, const struct rtmp_msg *m)
+{
+	struct flv_video v;
+	struct media_pkt pkt;
+	int rc;
+
+	if (flv_video_parse(m->data, m->len, &v) != 0) {
+		log_warnx("malformed video message of %zu bytes: dropped", m->len);
+		return 0;
+	}
+	if (v.frame_type == FLV_FRAME_COMMAND || v.len == 0)
+		return 0;
+	if (v.is_ex || v.codec_id != FLV_VIDEO_AVC) {
+		if (!s->warned_video_codec)
+			log_warnx("video codec %s%u is not supported yet: video dropped",
+			    v.is_ex ? "fourcc " : "id ", v.is_ex ? v.fourcc : v.codec_id);
+		s->warned_video_codec = true;
+		return 0;
+	}
+	if (v.is_seq_header) {
+		struct h264_config c;
+		bool changed = !s->have_avcc || s->avcc.len != v.len ||
+		    memcmp(s->avcc.data, v.data, v.len) != 0;
+
+		if (!changed)
+			return 0;
+		buf_reset(&s->avcc);
+		if (buf_append(&s->avcc, v.data, v.len) != 0 ||
+		    h264_config_parse(s->avcc.data, s->avcc.len, &c) != 0) {
+			log_warnx("malformed AVC sequence header: video dropped");
+			s->have_avcc = false;
+			return 0;
+		}
+		s->h264 = c;
+		s->have_avcc = true;
+		log_info("H.264 %dx%d, profile %u level %u", c.width, c.height, c.profile_idc,
+		    c.level_idc);
+		return s->mux ? mux_restart(s) : 0;
+	}
+	if (v.packet_type != FLV_AVC_NALU || !s->have_avcc)
+		return 0;
+	pkt.kind = MEDIA_VIDEO;
+	pkt.dts_ms = unwrap_ts(s, MEDIA_VIDEO, m->timestamp);
+	pkt.cts_ms = v.cts_ms;
+	pkt.is_key = v.is_key;
+	pkt.data = v.data;
+	pkt.len = v.len;
+	rc = media_in(s, &pkt);
+	return rc;
+}
+
+static int
+on_audio(struct rtmp_session *s, const struct rtmp_msg *m)
+{
+	struct flv_audio a;
+	struct media_pkt pkt;
+
+	if (flv_audio_parse(m->data, m->len, &a) != 0) {
+		log_warnx("malformed audio message of %zu bytes: dropped", m->len);
+		return 0;
+	}
+	if (a.sound_format != FLV_AUDIO_AAC) {
+		if (!s->warned_audio_codec)
+			log_warnx("audio format %u is not supported (only AAC): audio dropped",
+			    a.sound_format);
+		s->warned_audio_codec = true;
+		return 0;
+	}
+	if (a.is_seq_header) {
+		struct aac_config c;
+		bool changed = !s->have_asc || s->asc.len != a.len ||
+		    memcmp(s->asc.data, a.data, a.len) != 0;
+
+		if (!changed)
+			return 0;
+		buf_reset(&s->asc);
+		if (buf_append(&s->asc, a.data, a.len) != 0 ||
+		    aac_config_parse(s->asc.data, s->asc.len, &c) != 0) {
+			log_warnx("malformed AAC sequence header: audio dropped");
+			s->have_asc = false;
+			return 0;
+		}
+		s->aac = c;
+		s->have_asc = true;
+		log_info("AAC object type %u, %u Hz, %u channels", c.object_type, c.sample_rate,
+		    c.channels);
+		return s->mux ? mux_restart(s) : 0;
+	}
+	if (!s->have_asc || a.len == 0)
+		return 0;
+	pkt.kind = MEDIA_AUDIO;
+	pkt.dts_ms = unwrap_ts(s, MEDIA_AUDIO, m->timestamp);
+	pkt.cts_ms = 0;
+	pkt.is_key = true;
+	pkt.data = a.data;
+	pkt.len = a.len;
+	return media_in(s, &pkt);
+}
+
+/* @setDataFrame("onMetaData", {...}) or onMetaData({...}). */
+static int
+on_data(struct rtmp_session *s, const struct rtmp_msg *m)
+{
+	struct amf0_val nodes[128];
+	struct amf0_doc doc;
+	const struct amf0_val *v0, *meta;
+
+	amf0_doc_init(&doc, nodes, 128, AMF0_DEFAULT_DEPTH);
+	if (amf0_decode(&doc, m->data, m->len) != 0)
+		return 0;  /* metadata is advisory: ignore what we cannot read */
+	v0 = amf0_top(&doc, 0);
+	if (amf0_str_eq(v0, "@setDataFrame"))
+		meta = amf0_top(&doc, 2);
+	else if (amf0_str_eq(v0, "onMetaData"))
+		meta = amf0_top(&doc, 1);
+	else
+		return 0;
+	if (meta == NULL)
+		return 0;
+	s->meta_video = amf0_prop(meta, "videocodecid") != NULL;
+	s->meta_audio = amf0_prop(meta, "audiocodecid") != NULL;
+	{
+		double w = amf0_num(amf0_prop(meta, "width"), 0);
+		double h = amf0_num(amf0_prop(meta, "height"), 0);
+		s->meta_width = w > 0 && w < 65536 ? (int)w : 0;
+		s->meta_height = h > 0 && h < 65536 ? (int)h : 0;
+	}
+	log_debug("metadata: video %d audio %d %dx%d", s->meta_video, s->meta_audio,
+	    s->meta_width, s->meta_height);
+	return 0;
+}
+
+/* ---- commands ---------------------------------------------------------------- */
+
+static int
+cmd_connect(struct rtmp_session *s, double txn, const struct amf0_val *obj)
+{
+	struct buf b;
+	int rc;
+
+	if (obj == NULL || obj->type != AMF0_OBJECT ||
+	    amf0_str_copy(amf0_prop(obj, "app"), s->app, sizeof(s->app)) != 0) {
+		log_warnx("connect without an app name: closing");
+		return -EPROTO;
+	}
+	/* OBS may send "live/" and some encoders append a query. */
+	s->app[strcspn(s->app, "/?")] = '\0';
+	if (strcmp(s->app, "live") != 0) {
+		buf_init(&b, 4096);
+		amf0_put_string(&b, "_error");
+		amf0_put_number(&b, txn);
+		amf0_put_null(&b);
+		put_status_obj(&b, "error", "NetConnection.Connect.Rejected",
+		    "Unknown application: publish to rtmp://HOST/live/<stream key>");
+		rc = send_amf(s, 0, &b);
+		buf_fini(&b);
+		log_info("connect to unknown app \"%s\" refused", s->app);
+		return rc ? rc : -EACCES;
+	}
+	rtmp_put_win_ack_size(&s->wr, s->out, OUR_WINDOW);
+	rtmp_put_set_peer_bw(&s->wr, s->out, OUR_WINDOW, 2);
+	rtmp_put_set_chunk_size(&s->wr, s->out, OUR_CHUNK_SIZE);
+
+	buf_init(&b, 4096);
+	amf0_put_string(&b, "_result");
+	amf0_put_number(&b, txn);
+	amf0_put_object_begin(&b);
+	amf0_put_key(&b, "fmsVer");
+	amf0_put_string(&b, "FMS/3,0,1,123");
+	amf0_put_key(&b, "capabilities");
+	amf0_put_number(&b, 31);
+	amf0_put_object_end(&b);
+	amf0_put_object_begin(&b);
+	amf0_put_key(&b, "level");
+	amf0_put_string(&b, "status");
+	amf0_put_key(&b, "code");
+	amf0_put_string(&b, "NetConnection.Connect.Success");
+	amf0_put_key(&b, "description");
+	amf0_put_string(&b, "Connection succeeded.");
+	amf0_put_key(&b, "objectEncoding");
+	amf0_put_number(&b, 0);
+	amf0_put_object_end(&b);
+	rc = send_amf(s, 0, &b);
+	buf_fini(&b);
+	s->connected = true;
+	return rc;
+}
+
+static int
+refuse_publish(struct rtmp_session *s, uint32_t msid, enum rtmp_reject why, const char *desc)
+{
+	METRIC_ADD(rtmp_rejects[why], 1);
+	send_on_status(s, msid, "error", "NetStream.Publish.BadName", desc);
+	s->state = SESS_CLOSING;
+	return -EACCES;
+}
+
+static int
+cmd_publish(struct rtmp_session *s, uint32_t msid, const struct amf0_val *namev)
+{
+	struct stream_params p = { 0 };
+	char secret[KEYS_SECRET_MAX + 2];
+	int rc;
+
+	if (s->state == SESS_PUBLISHING)
+		return refuse_publish(s, msid, REJECT_PROTOCOL, "Already publishing");
+	if (amf0_str_copy(namev, secret, sizeof(secret)) != 0 || secret[0] == '\0')
+		return refuse_publish(s, msid, REJECT_BAD_KEY, "Missing or invalid stream key");
+	secret[strcspn(secret, "?")] = '\0';
+	rc = keys_lookup(s->keys, secret, &s->key);
+	explicit_bzero(secret, sizeof(secret));
+	if (rc == -ENOENT || rc == -EACCES) {
+		log_info("publish refused: %s stream key", rc == -ENOENT ? "unknown" : "revoked");
+		return refuse_publish(s, msid, REJECT_BAD_KEY, "Unknown or revoked stream key");
+	}
+	if (rc != 0)
+		return refuse_publish(s, msid, REJECT_BAD_KEY, "Key check failed, try again");
+
+	snprintf(p.name, sizeof(p.name), "%s", s->key.stream);
+	snprintf(p.customer, sizeof(p.customer), "%s", s->key.customer);
+	p.customer_id = s->key.customer_id;
+	p.key_id = s->key.id;
+	snprintf(p.peer, sizeof(p.peer), "%s", s->peer);
+	p.format = s->cfg->segment_format;
+	p.target_ms = s->cfg->segment_target_ms;
+	p.window = (unsigned)s->cfg->playlist_window;
+	p.grace_ms = s->cfg->segment_grace_ms;
+	p.persist_dir = s->cfg->persist_dir;
+	snprintf(s->ctx, sizeof(s->ctx), "rtmp %s %s", s->peer, p.name);
+	log_ctx_set("%s", s->ctx);
+	s->stream = stream_publish(&p);
+	if (s->stream == NULL) {
+		log_info("publish refused: stream is already live (key %lld)", (long long)s->key.id);
+		return refuse_publish(s, msid, errno == EBUSY ? REJECT_BUSY : REJECT_LIMIT,
+		    errno == EBUSY ? "Stream is already being published" : "Server error");
+	}
+	s->state = SESS_PUBLISHING;
+	METRIC_ADD(publishers, 1);
+	METRIC_ADD(publishes_total, 1);
+	log_info("publish started: customer %s, key %lld (...%s)", p.customer,
+	    (long long)s->key.id, s->key.hint);
+	rtmp_put_user_control(&s->wr, s->out, RTMP_UC_STREAM_BEGIN, msid);
+	return send_on_status(s, msid, "status", "NetStream.Publish.Start",
+	    "Publishing started.");
+}
+
+static void
+end_publishing(struct rtmp_session *s)
+{
+	if (s->state != SESS_PUBLISHING)
+		return;
+	if (mux_stop(s) != 0)
+		log_warnx("the last segment could not be written");
+	pending_clear(s);
+	stream_unpublish(s->stream);
+	s->stream = NULL;
+	s->state = SESS_COMMANDS;
+	METRIC_SUB(publishers, 1);
+	log_info("publish ended");
+}
+
+static int
+on_command(struct rtmp_session *s, const struct rtmp_msg *m, size_t skip)
+{
+	struct amf0_val nodes[128];
+	struct amf0_doc doc;
+	const struct amf0_val *name;
+	double txn;
+	int rc = 0;
+
+	amf0_doc_init(&doc, nodes, 128, AMF0_DEFAULT_DEPTH);
+	if (m->len < skip || (rc = amf0_decode(&doc, m->data + skip, m->len - skip)) != 0) {
+		log_warnx("malformed command (%s): closing", state_code(rc ? rc : -EPROTO));
+		return -EPROTO;
+	}
+	name = amf0_top(&doc, 0);
+	txn = amf0_num(amf0_top(&doc, 1), 0);
+	if (name == NULL || (name->type != AMF0_STRING && name->type != AMF0_LONG_STRING))
+		return -EPROTO;
+	if (amf0_str_eq(name, "connect")) {
+		if (s->connected)
+			return -EPROTO;
+		return cmd_connect(s, txn, amf0_top(&doc, 2));
+	}
+	if (!s->connected) {
+		log_warnx("command before connect: closing");
+		return -EPROTO;
+	}
+	if (amf0_str_eq(name, "releaseStream"))
+		return send_result(s, "_result", txn, val_undefined, NULL);
+	if (amf0_str_eq(name, "FCPublish")) {
+		struct buf b;
+		buf_init(&b, 4096);
+		amf0_put_string(&b, "onFCPublish");
+		amf0_put_number(&b, 0);
+		amf0_put_null(&b);
+		put_status_obj(&b, "status", "NetStream.Publish.Start", "FCPublish");
+		rc = send_amf(s, 0, &b);
+		buf_fini(&b);
+		return rc ? rc : send_result(s, "_result", txn, val_undefined, NULL);
+	}
+	if (amf0_str_eq(name, "createStream")) {
+		double id = PUBLISH_STREAM_ID;
+		return send_result(s, "_result", txn, val_number, &id);
+	}
+	if (amf0_str_eq(name, "publish"))
+		return cmd_publish(s, m->stream_id ? m->stream_id : PUBLISH_STREAM_ID,
+		    amf0_top(&doc, 3));
+	if (amf0_str_eq(name, "FCUnpublish") || amf0_str_eq(name, "deleteStream") ||
+	    amf0_str_eq(name, "closeStream")) {
+		bool was = s->state == SESS_PUBLISHING;
+		end_publishing(s);
+		if (was)
+			send_on_status(s, PUBLISH_STREAM_ID, "status", "NetStream.Unpublish.Success",
+			    "Stream unpublished.");
+		if (amf0_str_eq(name, "FCUnpublish"))
+			return send_result(s, "_result", txn, val_undefined, NULL);
+		return 0;
+	}
+	if (amf0_str_eq(name, "_checkbw") || amf0_str_eq(name, "getStreamLength") ||
+	    amf0_str_eq(name, "ping"))
+		return send_result(s, "_result", txn, val_undefined, NULL);
+	/* Unknown call: answer it if it expects an answer. */
+	log_debug("unknown command %.*s", (int)name->str_len, name->str);
+	if (txn != 0) {
+		struct buf b;
+		buf_init(&b, 4096);
+		amf0_put_string(&b, "_error");
+		amf0_put_number(&b, txn);
+		amf0_put_null(&b);
+		put_status_obj(&b, "error", "NetConnection.Call.Failed", "Method not found");
+		rc = send_amf(s, 0, &b);
+		buf_fini(&b);
+		return rc;
+	}
+	return 0;
+}
+
+static int
+on_message(void *arg, const struct rtmp_msg *m)
+{
+	struct rtmp_session *s = arg;
+	struct rd r;
+	uint16_t ev;
+	uint32_t v;
+
+	switch (m->type) {
+	case RTMP_MSG_SET_CHUNK_SIZE:
+	case RTMP_MSG_ABORT:
+	case RTMP_MSG_ACK:
+	case RTMP_MSG_SET_PEER_BW:
+		return 0;  /* applied by the chunk reader, or nothing to do as a server */
+	case RTMP_MSG_WIN_ACK_SIZE:
+		rd_init(&r, m->data, m->len);
+		if (rd_be32(&r, &v) == 0)
+			s->peer_window = v;
+		return 0;
+	case RTMP_MSG_USER_CONTROL:
+		rd_init(&r, m->data, m->len);
+		if (rd_be16(&r, &ev) == 0 && ev == RTMP_UC_PING_REQUEST && rd_be32(&r, &v) == 0)
+			return rtmp_put_user_control(&s->wr, s->out, RTMP_UC_PING_RESPONSE, v);
+		return 0;
+	case RTMP_MSG_CMD_AMF0:
+		return s->state == SESS_CLOSING ? 0 : on_command(s, m, 0);
+	case RTMP_MSG_CMD_AMF3:
+		/* An AMF3 command is AMF0 after a leading format byte. */
+		return s->state == SESS_CLOSING ? 0 : on_command(s, m, 1);
+	case RTMP_MSG_DATA_AMF0:
+		return s->state == SESS_PUBLISHING ? on_data(s, m) : 0;
+	case RTMP_MSG_VIDEO:
+		if (s->state != SESS_PUBLISHING)
+			return 0;
+		stream_add_bytes_in(s->stream, m->len);
+		return on_video(s, m);
+	case RTMP_MSG_AUDIO:
+		if (s->state != SESS_PUBLISHING)
+			return 0;
+		stream_add_bytes_in(s->stream, m->len);
+		return on_audio(s, m);
+	default:
+		return 0;  /* shared objects, aggregates: not used by encoders we serve */
+	}
+}
+
+/* ---- public ------------------------------------------------------------------ */
+
+struct rtmp_session *
+rtmp_session_new(const struct origin_cfg *cfg, struct keys *keys, const char *peer,
+    int64_t now_ms)
+{
+	struct rtmp_session *s = xcalloc(1, sizeof(*s));
+	struct rtmp_chunk_limits lim;
+
+	if (s == NULL)
+		return NULL;
+	s->cfg = cfg;
+	s->keys = keys;
+	snprintf(s->peer, sizeof(s->peer), "%s", peer);
+	snprintf(s->ctx, sizeof(s->ctx), "rtmp %s", peer);
+	s->created_ms = s->last_rx_ms = now_ms;
+	rtmp_hs_server_init(&s->hs, (uint32_t)now_ms);
+	lim.max_chunk_size = (uint32_t)cfg->rtmp_max_chunk_size;
+	lim.max_message_len = (uint32_t)cfg->rtmp_max_message;
+	lim.max_csids = 16;
+	if (rtmp_chunk_rd_init(&s->rd, &lim) != 0) {
+		free(s);
+		return NULL;
+	}
+	rtmp_chunk_wr_init(&s->wr);
+	buf_init(&s->avcc, 64 * 1024);
+	buf_init(&s->asc, 1024);
+	return s;
+}
+
+int
+rtmp_session_input(struct rtmp_session *s, const uint8_t *p, size_t len, size_t *consumed,
+    struct buf *out, int64_t now_ms)
+{
+	struct rd in;
+	size_t used = 0, n = 0;
+	int rc = 0;
+
+	*consumed = 0;
+	log_ctx_set("%s", s->ctx);
+	s->out = out;
+	s->now_ms = now_ms;
+	s->last_rx_ms = now_ms;
+	if (s->state == SESS_HANDSHAKE) {
+		rd_init(&in, p, len);
+		rc = rtmp_hs_server_feed(&s->hs, &in, out);
+		used = len - in.left;
+		if (rc < 0) {
+			METRIC_ADD(rtmp_rejects[REJECT_PROTOCOL], 1);
+			log_info("bad handshake: closing");
+			goto out;
+		}
+		if (rc == 0)
+			goto out;
+		s->state = SESS_COMMANDS;
+		rc = 0;
+	}
+	if (s->state == SESS_CLOSING) {
+		used = len;  /* discard: we are only flushing our last reply */
+		goto out;
+	}
+	rc = rtmp_chunk_rd_feed(&s->rd, p + used, len - used, &n, on_message, s);
+	used += n;
+	if (rc < 0 && rc != -EACCES) {
+		if (rc == -EPROTO || rc == -EMSGSIZE || rc == -ENOBUFS) {
+			METRIC_ADD(rtmp_rejects[REJECT_PROTOCOL], 1);
+			log_warnx("protocol error (%s): closing", state_code(rc));
+		} else {
+			log_warnx("closing: %s", strerror(-rc));
+		}
+		goto out;
+	}
+	/* Acknowledge per the peer's window (RTMP 5.4.3). */
+	if (s->peer_window && s->rd.bytes_in - s->acked >= s->peer_window) {
+		s->acked = s->rd.bytes_in;
+		rtmp_put_ack(&s->wr, out, (uint32_t)s->rd.bytes_in);
+	}
+out:
+	METRIC_ADD(bytes_in, used);
+	*consumed = used;
+	s->out = NULL;
+	if (rc == 0 && out->err)
+		rc = out->err;
+	if (rc == 0 && s->state == SESS_CLOSING)
+		rc = -EACCES;
+	return rc;
+}
+
+int
+rtmp_session_tick(struct rtmp_session *s, int64_t now_ms)
+{
+	log_ctx_set("%s", s->ctx);
+	if (s->state == SESS_PUBLISHING) {
+		if (now_ms - s->last_rx_ms >= s->cfg->publisher_idle_ms) {
+			METRIC_ADD(rtmp_rejects[REJECT_IDLE], 1);
+			log_info("publisher sent nothing for %lld ms: dropping it",
+			    (long long)(now_ms - s->last_rx_ms));
+			return -ETIMEDOUT;
+		}
+		if (stream_is_kicked(s->stream)) {
+			log_info("stream key revoked: dropping the publisher");
+			return -ECONNRESET;
+		}
+		return 0;
+	}
+	if (now_ms - s->created_ms >= s->cfg->handshake_timeout_ms) {
+		METRIC_ADD(rtmp_rejects[REJECT_IDLE], 1);
+		log_info("no publish within %lld ms: closing", (long long)s->cfg->handshake_timeout_ms);
+		return -ETIMEDOUT;
+	}
+	return 0;
+}
+
+int
+rtmp_session_is_publishing(const struct rtmp_session *s)
+{
+	return s->state == SESS_PUBLISHING;
+}
+
+void
+rtmp_session_free(struct rtmp_session *s)
+{
+	if (s == NULL)
+		return;
+	log_ctx_set("%s", s->ctx);
+	end_publishing(s);
+	pending_clear(s);
+	free(s->pending);
+	if (s->mux)
+		seg_mux_free(s->mux);
+	rtmp_chunk_rd_fini(&s->rd);
+	buf_fini(&s->avcc);
+	buf_fini(&s->asc);
+	free(s);
+}

@@ -1,3 +1,651 @@
-/* stub: to be written */
+/*
+ * stream: the registry of live streams; see stream.h.
+ *
+ * Design. One mutex guards the registry and every stream in it. The RTMP
+ * thread takes it when a segment completes (a few times per second per
+ * stream at most); HTTP threads take it only to find a blob and take a
+ * reference, and send after releasing it. Playlists are rebuilt once per
+ * segment into immutable blobs, so a playlist request costs a lookup and a
+ * reference, never formatting.
+ *
+ * Names. Segment names are "<session id>-<media sequence>.ts" where the
+ * session id is made of the publish time in milliseconds and 32 random
+ * bits: unique across republishes and origin restarts, so no cache anywhere
+ * can serve an old segment under a reused name (RFC 8216 6.2.1 asks that a
+ * URI not be reused for different content).
+ *
+ * Expiry. A segment that leaves the playlist window stays fetchable for
+ * grace_ms (players and edges that loaded the previous playlist still ask
+ * for it); an ended stream keeps its final playlist for grace_ms too.
+ */
 #include "config.h"
-typedef int stream_stub_t;
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+#include "blob.h"
+#include "log.h"
+#include "metrics.h"
+#include "playlist.h"
+#include "stream.h"
+#include "xalloc.h"
+
+#define STREAM_MAGIC 0x57a3e11u
+#define N_BUCKETS 256
+#define SEG_NAME_MAX 48
+
+static const char CT_M3U8[] = "application/vnd.apple.mpegurl";
+static const char CT_TS[] = "video/mp2t";
+static const char CT_MP4[] = "video/mp4";
+
+struct seg_entry {
+	struct blob *blob;
+	char name[SEG_NAME_MAX];
+	uint64_t msn;
+	int64_t dur_ms;
+	int64_t pdt_ms;
+	bool disc;
+	int64_t expire_ms;        /* 0 while in the window */
+};
+
+struct stream {
+	unsigned magic;
+	struct stream_params p;
+	struct stream *next;      /* hash chain */
+	bool live;
+	bool kicked;
+	bool next_disc;           /* next segment follows a discontinuity */
+	int64_t started_ms, ended_ms;
+	char sid[24];             /* session id, part of every segment name */
+	struct seg_entry *segs;   /* oldest first: grace, then window */
+	size_t n_segs, cap_segs;
+	uint64_t next_msn;
+	uint64_t disc_seq;        /* discontinuities that left the window */
+	int target_s;             /* constant once the first segment is out */
+	int64_t wall_base_ms;     /* wall clock of media time 0 */
+	int64_t media_base_ms;
+	bool has_base;
+	struct blob *media_pl, *master_pl, *init;
+	char init_name[SEG_NAME_MAX];
+	char codecs[64];
+	int width, height;
+	atomic_uint_fast64_t bytes_in;
+	uint64_t prev_bytes_in;
+	int64_t prev_rate_ms;
+	uint64_t bitrate_bps;
+	uint64_t peak_bps, total_bits, total_ms;
+	uint64_t segments;
+};
+
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct stream *buckets[N_BUCKETS];
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static unsigned
+bucket_of(const char *name)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *name; name++)
+		h = (h ^ (uint8_t)*name) * 16777619u;
+	return h % N_BUCKETS;
+}
+
+static struct stream *
+find_locked(const char *name)
+{
+	struct stream *s;
+
+	for (s = buckets[bucket_of(name)]; s; s = s->next)
+		if (strcmp(s->p.name, name) == 0)
+			return s;
+	return NULL;
+}
+
+static void
+unlink_locked(struct stream *s)
+{
+	struct stream **pp = &buckets[bucket_of(s->p.name)];
+
+	for (; *pp; pp = &(*pp)->next)
+		if (*pp == s) {
+			*pp = s->next;
+			return;
+		}
+}
+
+/* ---- persistence: optional copy on disk, written to a temp file and renamed */
+
+static void
+persist_path(const struct stream *s, const char *file, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "%s/%s/%s", s->p.persist_dir, s->p.name, file);
+}
+
+static void
+persist_write(const struct stream *s, const char *file, const struct blob *b)
+{
+	char dir[1024], path[1200], tmp[1300];
+	ssize_t n;
+	size_t off = 0;
+	int fd;
+
+	if (s->p.persist_dir == NULL)
+		return;
+	snprintf(dir, sizeof(dir), "%s/%s", s->p.persist_dir, s->p.name);
+	if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
+		log_warn("persist: mkdir %s", dir);
+		return;
+	}
+	persist_path(s, file, path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd == -1) {
+		log_warn("persist: open %s", tmp);
+		return;
+	}
+	while (off < b->len) {
+		n = write(fd, b->data + off, b->len - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			log_warn("persist: write %s", tmp);
+			close(fd);
+			unlink(tmp);
+			return;
+		}
+		off += (size_t)n;
+	}
+	close(fd);
+	/* Readers see the old file or the new one, never a partial one. */
+	if (rename(tmp, path) == -1) {
+		log_warn("persist: rename %s", path);
+		unlink(tmp);
+	}
+}
+
+static void
+persist_remove(const struct stream *s, const char *file)
+{
+	char path[1200];
+
+	if (s->p.persist_dir == NULL)
+		return;
+	persist_path(s, file, path, sizeof(path));
+	if (unlink(path) == -1 && errno != ENOENT)
+		log_warn("persist: unlink %s", path);
+}
+
+/* ---- playlists ------------------------------------------------------- */
+
+static size_t
+window_start(const struct stream *s)
+{
+	size_t i = 0;
+
+	while (i < s->n_segs && s->segs[i].expire_ms != 0)
+		i++;
+	return i;
+}
+
+static void
+set_blob(struct blob **slot, struct blob *b)
+{
+	blob_unref(*slot);
+	*slot = b;
+}
+
+/* Rebuild the media and master playlists from the window. Locked. */
+static int
+rebuild_playlists_locked(struct stream *s)
+{
+	struct pl_seg pls[128];
+	struct pl_media pl = { 0 };
+	struct pl_variant var = { 0 };
+	struct buf b;
+	struct blob *nb;
+	size_t first = window_start(s), n = 0;
+	uint8_t *data;
+	size_t len;
+	int rc;
+
+	for (size_t i = first; i < s->n_segs && n < 128; i++, n++) {
+		pls[n].uri = s->segs[i].name;
+		pls[n].dur_ms = s->segs[i].dur_ms;
+		pls[n].pdt_ms = s->segs[i].pdt_ms;
+		pls[n].discontinuity = s->segs[i].disc;
+	}
+	if (n == 0)
+		return 0;  /* nothing to publish yet: never an empty live playlist */
+	pl.target_s = s->target_s;
+	pl.media_seq = s->segs[first].msn;
+	pl.disc_seq = s->disc_seq;
+	pl.map_uri = s->p.format == SEG_FMT_FMP4 ? s->init_name : NULL;
+	pl.independent = true;
+	pl.ended = !s->live;
+	pl.segs = pls;
+	pl.n_segs = n;
+	buf_init(&b, 1 << 20);
+	rc = playlist_write_media(&b, &pl);
+	if (rc != 0) {
+		buf_fini(&b);
+		return rc;
+	}
+	data = buf_steal(&b, &len);
+	if ((nb = blob_new(data, len, CT_M3U8)) == NULL)
+		return -ENOMEM;
+	/*
+	 * At most half a target duration, so a player or edge never holds a
+	 * playlist long enough to miss a segment (FIELD-NOTES: max-age=60 stalls
+	 * players). An ended playlist no longer changes.
+	 */
+	nb->max_age_s = s->live ? (s->target_s / 2 > 0 ? s->target_s / 2 : 1) : 30;
+	set_blob(&s->media_pl, nb);
+	persist_write(s, "index.m3u8", nb);
+
+	var.uri = "index.m3u8";
+	var.bandwidth = s->peak_bps ? s->peak_bps : 1;
+	var.avg_bandwidth = s->total_ms ? s->total_bits * 1000 / s->total_ms : 0;
+	var.codecs = s->codecs[0] ? s->codecs : NULL;
+	var.width = s->width;
+	var.height = s->height;
+	buf_init(&b, 64 * 1024);
+	rc = playlist_write_master(&b, &var, 1, true);
+	if (rc != 0) {
+		buf_fini(&b);
+		return rc;
+	}
+	data = buf_steal(&b, &len);
+	if ((nb = blob_new(data, len, CT_M3U8)) == NULL)
+		return -ENOMEM;
+	nb->max_age_s = s->target_s;
+	set_blob(&s->master_pl, nb);
+	persist_write(s, "master.m3u8", nb);
+	return 0;
+}
+
+/* ---- lifecycle ------------------------------------------------------- */
+
+/* remove_files: also delete its persisted files (not at shutdown, so the
+ * ended playlists stay on disk for whatever serves persist_dir). */
+static void
+stream_free_locked(struct stream *s, bool remove_files)
+{
+	for (size_t i = 0; i < s->n_segs; i++) {
+		if (remove_files)
+			persist_remove(s, s->segs[i].name);
+		blob_unref(s->segs[i].blob);
+	}
+	if (s->p.persist_dir && remove_files) {
+		persist_remove(s, "index.m3u8");
+		persist_remove(s, "master.m3u8");
+		if (s->init)
+			persist_remove(s, s->init_name);
+	}
+	free(s->segs);
+	blob_unref(s->media_pl);
+	blob_unref(s->master_pl);
+	blob_unref(s->init);
+	free((char *)s->p.persist_dir);
+	s->magic = 0;
+	free(s);
+}
+
+int
+stream_registry_init(void)
+{
+	return 0;
+}
+
+void
+stream_registry_fini(void)
+{
+	pthread_mutex_lock(&reg_lock);
+	for (int i = 0; i < N_BUCKETS; i++) {
+		while (buckets[i]) {
+			struct stream *s = buckets[i];
+			buckets[i] = s->next;
+			stream_free_locked(s, false);
+		}
+	}
+	pthread_mutex_unlock(&reg_lock);
+}
+
+struct stream *
+stream_publish(const struct stream_params *p)
+{
+	struct stream *s, *old;
+	uint32_t rnd = 0;
+
+	s = xcalloc(1, sizeof(*s));
+	if (s == NULL)
+		return NULL;
+	s->magic = STREAM_MAGIC;
+	s->p = *p;
+	s->p.persist_dir = NULL;
+	if (p->persist_dir && (s->p.persist_dir = xstrdup(p->persist_dir)) == NULL) {
+		free(s);
+		errno = ENOMEM;
+		return NULL;
+	}
+	s->live = true;
+	s->started_ms = now_ms();
+	if (RAND_bytes((unsigned char *)&rnd, sizeof(rnd)) != 1)
+		rnd = (uint32_t)s->started_ms ^ (uint32_t)getpid();
+	snprintf(s->sid, sizeof(s->sid), "%llx%08x", (unsigned long long)s->started_ms, rnd);
+	s->target_s = playlist_target_duration(p->target_ms);
+	s->prev_rate_ms = s->started_ms;
+	if (s->p.format == SEG_FMT_FMP4)
+		snprintf(s->init_name, sizeof(s->init_name), "%s-init.mp4", s->sid);
+
+	pthread_mutex_lock(&reg_lock);
+	old = find_locked(p->name);
+	if (old && old->live) {
+		pthread_mutex_unlock(&reg_lock);
+		free((char *)s->p.persist_dir);
+		free(s);
+		errno = EBUSY;
+		return NULL;
+	}
+	if (old) {
+		unlink_locked(old);
+		stream_free_locked(old, true);
+	}
+	s->next = buckets[bucket_of(p->name)];
+	buckets[bucket_of(p->name)] = s;
+	pthread_mutex_unlock(&reg_lock);
+	return s;
+}
+
+const char *
+stream_name(const struct stream *s)
+{
+	return s->p.name;
+}
+
+void
+stream_set_codecs(struct stream *s, const char *codecs, int width, int height)
+{
+	pthread_mutex_lock(&reg_lock);
+	snprintf(s->codecs, sizeof(s->codecs), "%s", codecs);
+	s->width = width;
+	s->height = height;
+	pthread_mutex_unlock(&reg_lock);
+}
+
+void
+stream_add_bytes_in(struct stream *s, uint64_t n)
+{
+	atomic_fetch_add_explicit(&s->bytes_in, n, memory_order_relaxed);
+}
+
+void
+stream_mark_discontinuity(struct stream *s)
+{
+	pthread_mutex_lock(&reg_lock);
+	s->next_disc = true;
+	pthread_mutex_unlock(&reg_lock);
+}
+
+int
+stream_set_init(struct stream *s, const uint8_t *data, size_t len)
+{
+	struct blob *b = blob_copy(data, len, CT_MP4);
+
+	if (b == NULL)
+		return -ENOMEM;
+	b->max_age_s = 86400;
+	b->immutable = 1;
+	pthread_mutex_lock(&reg_lock);
+	set_blob(&s->init, b);
+	persist_write(s, s->init_name, b);
+	pthread_mutex_unlock(&reg_lock);
+	return 0;
+}
+
+int
+stream_add_segment(void *arg, struct seg_out *so)
+{
+	struct stream *s = arg;
+	struct seg_entry *e;
+	struct blob *b;
+	size_t in_window;
+	int64_t now = now_ms();
+	int rc;
+
+	b = blob_new(so->data, so->len, s->p.format == SEG_FMT_FMP4 ? CT_MP4 : CT_TS);
+	so->data = NULL;
+	if (b == NULL)
+		return -ENOMEM;
+	b->max_age_s = 86400;
+	b->immutable = 1;
+
+	pthread_mutex_lock(&reg_lock);
+	if (s->n_segs == s->cap_segs) {
+		size_t ncap = s->cap_segs ? s->cap_segs * 2 : 16;
+		e = xreallocarray(s->segs, ncap, sizeof(*e));
+		if (e == NULL) {
+			pthread_mutex_unlock(&reg_lock);
+			blob_unref(b);
+			return -ENOMEM;
+		}
+		s->segs = e;
+		s->cap_segs = ncap;
+	}
+	e = &s->segs[s->n_segs++];
+	memset(e, 0, sizeof(*e));
+	e->blob = b;
+	e->msn = s->next_msn++;
+	snprintf(e->name, sizeof(e->name), "%s-%llu.%s", s->sid,
+	    (unsigned long long)e->msn, s->p.format == SEG_FMT_FMP4 ? "m4s" : "ts");
+	e->dur_ms = so->dur_ms > 0 ? so->dur_ms : 1;
+	e->disc = so->discontinuity || s->next_disc;
+	s->next_disc = false;
+	/*
+	 * Program date-time: wall clock at the segment's media time. The first
+	 * segment anchors media time to the wall clock at its arrival minus its
+	 * duration; a discontinuity re-anchors, since media time jumped.
+	 */
+	if (!s->has_base || e->disc) {
+		s->wall_base_ms = now - e->dur_ms;
+		s->media_base_ms = so->start_ms;
+		s->has_base = true;
+	}
+	e->pdt_ms = s->wall_base_ms + (so->start_ms - s->media_base_ms);
+	/* RFC 8216 4.3.3.1: the target duration never changes; grow it only if a
+	 * segment overran it (an encoder with a longer keyframe interval). */
+	if (playlist_target_duration(e->dur_ms) > s->target_s) {
+		if (s->segments > 0)
+			log_warnx("segment of %lld ms exceeds the target duration of %d s: "
+			    "raising it (the encoder's keyframe interval is too long)",
+			    (long long)e->dur_ms, s->target_s);
+		s->target_s = playlist_target_duration(e->dur_ms);
+	}
+	{
+		uint64_t bps = (uint64_t)so->len * 8 * 1000 / (uint64_t)e->dur_ms;
+		if (bps > s->peak_bps)
+			s->peak_bps = bps;
+		s->total_bits += (uint64_t)so->len * 8;
+		s->total_ms += (uint64_t)e->dur_ms;
+	}
+	s->segments++;
+	persist_write(s, e->name, b);
+
+	/*
+	 * Slide the window: segments beyond it enter their grace period. RFC
+	 * 8216 4.3.3.3: EXT-X-DISCONTINUITY-SEQUENCE counts the discontinuity
+	 * tags of the segments that have left the playlist.
+	 */
+	in_window = s->n_segs - window_start(s);
+	for (size_t i = window_start(s); in_window > s->p.window; i++, in_window--) {
+		s->segs[i].expire_ms = now + s->p.grace_ms;
+		if (s->segs[i].disc)
+			s->disc_seq++;
+	}
+	rc = rebuild_playlists_locked(s);
+	pthread_mutex_unlock(&reg_lock);
+	METRIC_ADD(segments_total, 1);
+	return rc;
+}
+
+void
+stream_unpublish(struct stream *s)
+{
+	pthread_mutex_lock(&reg_lock);
+	s->live = false;
+	s->ended_ms = now_ms();
+	if (rebuild_playlists_locked(s) != 0)
+		log_warnx("could not write the final playlist");
+	pthread_mutex_unlock(&reg_lock);
+}
+
+struct blob *
+stream_get_object(const char *name, const char *object)
+{
+	struct stream *s;
+	struct blob *b = NULL;
+
+	pthread_mutex_lock(&reg_lock);
+	s = find_locked(name);
+	if (s == NULL)
+		goto out;
+	if (strcmp(object, "index.m3u8") == 0)
+		b = s->media_pl;
+	else if (strcmp(object, "master.m3u8") == 0)
+		b = s->master_pl;
+	else if (s->init && strcmp(object, s->init_name) == 0)
+		b = s->init;
+	else
+		for (size_t i = 0; i < s->n_segs; i++)
+			if (strcmp(s->segs[i].name, object) == 0) {
+				b = s->segs[i].blob;
+				break;
+			}
+	if (b)
+		blob_ref(b);
+out:
+	pthread_mutex_unlock(&reg_lock);
+	if (b == NULL)
+		errno = ENOENT;
+	return b;
+}
+
+size_t
+stream_list(struct stream_info *out, size_t max)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&reg_lock);
+	for (int i = 0; i < N_BUCKETS && n < max; i++)
+		for (struct stream *s = buckets[i]; s && n < max; s = s->next, n++) {
+			struct stream_info *si = &out[n];
+			memset(si, 0, sizeof(*si));
+			memcpy(si->name, s->p.name, sizeof(si->name));
+			memcpy(si->customer, s->p.customer, sizeof(si->customer));
+			memcpy(si->peer, s->p.peer, sizeof(si->peer));
+			si->key_id = s->p.key_id;
+			si->live = s->live;
+			si->started_ms = s->started_ms;
+			si->bytes_in = atomic_load(&s->bytes_in);
+			si->bitrate_bps = s->bitrate_bps;
+			memcpy(si->codecs, s->codecs, sizeof(si->codecs));
+			si->width = s->width;
+			si->height = s->height;
+			si->media_seq = s->next_msn ? s->next_msn - 1 : 0;
+			si->segments = s->segments;
+		}
+	pthread_mutex_unlock(&reg_lock);
+	return n;
+}
+
+size_t
+stream_count_live(void)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&reg_lock);
+	for (int i = 0; i < N_BUCKETS; i++)
+		for (struct stream *s = buckets[i]; s; s = s->next)
+			n += s->live;
+	pthread_mutex_unlock(&reg_lock);
+	return n;
+}
+
+void
+stream_kick_key(int64_t key_id)
+{
+	pthread_mutex_lock(&reg_lock);
+	for (int i = 0; i < N_BUCKETS; i++)
+		for (struct stream *s = buckets[i]; s; s = s->next)
+			if (s->live && s->p.key_id == key_id)
+				s->kicked = true;
+	pthread_mutex_unlock(&reg_lock);
+}
+
+bool
+stream_is_kicked(const struct stream *s)
+{
+	bool k;
+
+	pthread_mutex_lock(&reg_lock);
+	k = s->kicked;
+	pthread_mutex_unlock(&reg_lock);
+	return k;
+}
+
+void
+stream_registry_sweep(int64_t now)
+{
+	pthread_mutex_lock(&reg_lock);
+	for (int i = 0; i < N_BUCKETS; i++) {
+		struct stream **pp = &buckets[i];
+		while (*pp) {
+			struct stream *s = *pp;
+			size_t drop = 0;
+
+			/* Ingest bitrate, smoothed over a few seconds. */
+			if (now - s->prev_rate_ms >= 1000) {
+				uint64_t b = atomic_load(&s->bytes_in);
+				uint64_t inst = (b - s->prev_bytes_in) * 8 * 1000 /
+				    (uint64_t)(now - s->prev_rate_ms);
+				s->bitrate_bps = s->bitrate_bps ? (s->bitrate_bps * 3 + inst) / 4 : inst;
+				s->prev_bytes_in = b;
+				s->prev_rate_ms = now;
+			}
+			while (drop < s->n_segs && s->segs[drop].expire_ms != 0 &&
+			    s->segs[drop].expire_ms <= now) {
+				persist_remove(s, s->segs[drop].name);
+				blob_unref(s->segs[drop].blob);
+				drop++;
+			}
+			if (drop) {
+				memmove(s->segs, s->segs + drop, (s->n_segs - drop) * sizeof(*s->segs));
+				s->n_segs -= drop;
+			}
+			if (!s->live && now - s->ended_ms >= s->p.grace_ms) {
+				*pp = s->next;
+				stream_free_locked(s, true);
+				continue;
+			}
+			pp = &s->next;
+		}
+	}
+	pthread_mutex_unlock(&reg_lock);
+}

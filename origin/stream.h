@@ -71,6 +71,10 @@ void stream_add_bytes_in(struct stream *s, uint64_t n);
 int stream_add_segment(void *arg, struct seg_out *seg);
 /* fMP4: set the init segment (copied). */
 int stream_set_init(struct stream *s, const uint8_t *data, size_t len);
+/* The next segment follows a discontinuity (the packager was restarted). */
+void stream_mark_discontinuity(struct stream *s);
+/* The stream's own name, for log context. */
+const char *stream_name(const struct stream *s);
 /* The publisher is gone: write EXT-X-ENDLIST. The caller must not use s after. */
 void stream_unpublish(struct stream *s);
 
@@ -90,7 +94,5 @@ void stream_kick_key(int64_t key_id);
 bool stream_is_kicked(const struct stream *s);
 /* Expire old segments and ended streams; called about once a second. */
 void stream_registry_sweep(int64_t now_ms);
-/* End every live stream (SIGTERM): playlists get EXT-X-ENDLIST. */
-void stream_registry_end_all(void);
 
 #endif

@@ -1,1 +1,1317 @@
-int main(void) { return 0; }
+/*
+ * cdnctl: the operator's command line for the origin's admin API
+ * (origin/admin_api.h): customers, stream keys and live streams.
+ *
+ * Design: one HTTP request per command through libcurl, with the admin
+ * token as a bearer token (RFC 6750 section 2.1). --json prints the API's
+ * response unchanged, for scripts; otherwise the JSON (RFC 8259) is read by
+ * the small reader below and printed as an aligned table. The reader treats
+ * the response as untrusted input: it reads through a bounded cursor
+ * (common/rd.h), limits the document size, the nesting depth and the number
+ * of values, and rejects anything RFC 8259 does not allow; strings from the
+ * origin are stripped of control characters before they reach the terminal.
+ * Exit status: 0 success, 1 the origin refused or could not be reached,
+ * 2 usage error.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "buf.h"
+#include "rd.h"
+#include "xalloc.h"
+
+#define CDNCTL_DEFAULT_URL "http://127.0.0.1:8080"
+#define CDNCTL_TOKEN_FILE "/var/lib/cdn/admin.token"
+#define CDNCTL_BODY_MAX (4u << 20)      /* largest response we accept */
+#define CDNCTL_TOKEN_MAX 4096
+#define CDNCTL_TIMEOUT_MS 30000
+#define CDNCTL_CONNECT_TIMEOUT_MS 5000
+
+#define EXIT_API 1
+#define EXIT_USAGE 2
+
+/* --- options --------------------------------------------------------------- */
+
+enum {
+	OPT_CUSTOMER = 1 << 0,
+	OPT_STREAM = 1 << 1,
+	OPT_KEY = 1 << 2,
+	OPT_ALL = 1 << 3,
+};
+
+struct opts {
+	const char *url;
+	const char *token;
+	const char *token_file;
+	bool json;
+	const char *customer, *stream, *key;
+	bool all;
+	unsigned given;         /* OPT_* seen on the command line */
+	const char *pos[8];
+	int n_pos;
+	char *token_buf;        /* token read from a file */
+};
+
+static void
+usage(FILE *f)
+{
+	fputs(
+"usage: cdnctl [-u URL] [--token TOKEN | --token-file FILE] [--json] COMMAND\n"
+"\n"
+"commands:\n"
+"  customer add NAME                              add a customer\n"
+"  customer list                                  list customers\n"
+"  customer revoke NAME                           revoke a customer and all its keys\n"
+"  key add --customer C --stream S [--key K]      create a stream key (shown once)\n"
+"  key list [--customer C] [--all]                list keys (--all: revoked too)\n"
+"  key revoke ID                                  revoke a key, dropping its publisher\n"
+"  streams                                        live and recently ended streams\n"
+"\n"
+"options:\n"
+"  -u, --url URL        the origin (default $CDN_ORIGIN_URL or " CDNCTL_DEFAULT_URL ")\n"
+"  --token TOKEN        admin token (else --token-file, $CDN_ADMIN_TOKEN,\n"
+"                       or the file " CDNCTL_TOKEN_FILE ")\n"
+"  --token-file FILE    read the admin token from FILE\n"
+"  --json               print the API's JSON response as is\n"
+"  -h, --help           this text\n"
+"  -V, --version        print the version\n"
+"\n"
+"Names are 1-64 characters of a-z, 0-9, '_' and '-', starting with a letter\n"
+"or digit. Exit status: 0 ok, 1 API or connection error, 2 usage error.\n",
+	    f);
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("cdnctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'cdnctl --help'.\n", stderr);
+	return EXIT_USAGE;
+}
+
+/*
+ * Options may come before or after the command words, so "cdnctl streams
+ * --json" works. Returns -1 to go on, or an exit status.
+ */
+static int
+parse_args(int argc, char **argv, struct opts *o)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char **val = NULL;
+		unsigned flag = 0;
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			usage(stdout);
+			return 0;
+		}
+		if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
+			printf("cdnctl (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+			return 0;
+		}
+		if (strcmp(a, "--json") == 0) {
+			o->json = true;
+			continue;
+		}
+		if (strcmp(a, "--all") == 0) {
+			o->all = true;
+			o->given |= OPT_ALL;
+			continue;
+		}
+		if (strcmp(a, "-u") == 0 || strcmp(a, "--url") == 0)
+			val = &o->url;
+		else if (strcmp(a, "--token") == 0)
+			val = &o->token;
+		else if (strcmp(a, "--token-file") == 0)
+			val = &o->token_file;
+		else if (strcmp(a, "--customer") == 0)
+			val = &o->customer, flag = OPT_CUSTOMER;
+		else if (strcmp(a, "--stream") == 0)
+			val = &o->stream, flag = OPT_STREAM;
+		else if (strcmp(a, "--key") == 0)
+			val = &o->key, flag = OPT_KEY;
+		if (val) {
+			if (i + 1 >= argc)
+				return usage_error("option %s needs a value", a);
+			*val = argv[++i];
+			o->given |= flag;
+			continue;
+		}
+		if (a[0] == '-' && a[1] != '\0')
+			return usage_error("unknown option %s", a);
+		if (o->n_pos == (int)(sizeof(o->pos) / sizeof(o->pos[0])))
+			return usage_error("too many arguments");
+		o->pos[o->n_pos++] = a;
+	}
+	return -1;
+}
+
+/* Strip trailing whitespace; refuse control characters (header injection). */
+static int
+token_clean(char *t, const char *from)
+{
+	size_t n = strlen(t);
+
+	while (n > 0 && (t[n - 1] == '\n' || t[n - 1] == '\r' ||
+	    t[n - 1] == ' ' || t[n - 1] == '\t'))
+		t[--n] = '\0';
+	if (n == 0) {
+		fprintf(stderr, "cdnctl: the admin token from %s is empty\n", from);
+		return EXIT_USAGE;
+	}
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)t[i] < 0x20 || t[i] == 0x7f) {
+			fprintf(stderr, "cdnctl: the admin token from %s contains "
+			    "control characters\n", from);
+			return EXIT_USAGE;
+		}
+	return 0;
+}
+
+static int
+token_read_file(struct opts *o, const char *path, bool is_default)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (f == NULL) {
+		if (is_default)
+			fprintf(stderr, "cdnctl: no admin token: use --token, "
+			    "--token-file or $CDN_ADMIN_TOKEN (cannot read %s: %s)\n",
+			    path, strerror(errno));
+		else
+			fprintf(stderr, "cdnctl: cannot read the token file %s: %s\n",
+			    path, strerror(errno));
+		return EXIT_USAGE;
+	}
+	if ((o->token_buf = xmalloc(CDNCTL_TOKEN_MAX + 1)) == NULL) {
+		fclose(f);
+		fputs("cdnctl: out of memory\n", stderr);
+		return EXIT_API;
+	}
+	n = fread(o->token_buf, 1, CDNCTL_TOKEN_MAX, f);
+	fclose(f);
+	o->token_buf[n] = '\0';
+	if (strlen(o->token_buf) != n) {
+		fprintf(stderr, "cdnctl: the token file %s is not text\n", path);
+		return EXIT_USAGE;
+	}
+	o->token = o->token_buf;
+	return token_clean(o->token_buf, path);
+}
+
+/* Explicit options first, then the environment, then the default file. */
+static int
+token_resolve(struct opts *o)
+{
+	const char *env = getenv("CDN_ADMIN_TOKEN");
+
+	if (o->token) {
+		if ((o->token_buf = xstrdup(o->token)) == NULL)
+			return EXIT_API;
+		o->token = o->token_buf;
+		return token_clean(o->token_buf, "--token");
+	}
+	if (o->token_file)
+		return token_read_file(o, o->token_file, false);
+	if (env && env[0]) {
+		if ((o->token_buf = xstrdup(env)) == NULL)
+			return EXIT_API;
+		o->token = o->token_buf;
+		return token_clean(o->token_buf, "$CDN_ADMIN_TOKEN");
+	}
+	return token_read_file(o, CDNCTL_TOKEN_FILE, true);
+}
+
+/* --- a bounded JSON reader (RFC 8259) ------------------------------------- */
+
+#define JV_MAX_DEPTH 32
+#define JV_MAX_VALUES 200000
+#define JV_NUM_MAX 64
+
+enum jv_type { JV_NULL, JV_BOOL, JV_NUM, JV_STR, JV_ARR, JV_OBJ };
+
+struct jv {
+	enum jv_type t;
+	bool b;
+	double num;
+	bool is_int;
+	int64_t i;
+	char *s;                /* JV_STR, NUL-terminated (NUL escapes become U+FFFD) */
+	char *key;              /* the member name, inside an object */
+	size_t n, cap;          /* JV_ARR, JV_OBJ */
+	struct jv *kid;
+};
+
+struct jparse {
+	struct rd r;
+	size_t n_values;
+};
+
+static void
+jv_fini(struct jv *v)
+{
+	for (size_t i = 0; i < v->n; i++)
+		jv_fini(&v->kid[i]);
+	free(v->kid);
+	free(v->s);
+	free(v->key);
+	memset(v, 0, sizeof(*v));
+}
+
+static void
+skip_ws(struct rd *r)
+{
+	uint8_t c;
+
+	/* RFC 8259 section 2: space, tab, LF, CR */
+	while (rd_peek_u8(r, &c) == 0 && (c == ' ' || c == '\t' || c == '\n' ||
+	    c == '\r'))
+		rd_skip(r, 1);
+}
+
+static int
+expect_lit(struct rd *r, const char *lit)
+{
+	const uint8_t *p;
+	size_t n = strlen(lit);
+
+	if (rd_ptr(r, n, &p) != 0 || memcmp(p, lit, n) != 0)
+		return -EPROTO;
+	return 0;
+}
+
+static int
+hex4(struct rd *r, unsigned *out)
+{
+	unsigned v = 0;
+	uint8_t c;
+
+	for (int i = 0; i < 4; i++) {
+		if (rd_u8(r, &c) != 0)
+			return -EPROTO;
+		if (c >= '0' && c <= '9')
+			v = v << 4 | (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v = v << 4 | (unsigned)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			v = v << 4 | (unsigned)(c - 'A' + 10);
+		else
+			return -EPROTO;
+	}
+	*out = v;
+	return 0;
+}
+
+static void
+put_utf8(struct buf *b, unsigned cp)
+{
+	uint8_t u[4];
+	size_t n;
+
+	if (cp < 0x80) {
+		u[0] = (uint8_t)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		u[0] = (uint8_t)(0xc0 | cp >> 6);
+		u[1] = (uint8_t)(0x80 | (cp & 0x3f));
+		n = 2;
+	} else if (cp < 0x10000) {
+		u[0] = (uint8_t)(0xe0 | cp >> 12);
+		u[1] = (uint8_t)(0x80 | (cp >> 6 & 0x3f));
+		u[2] = (uint8_t)(0x80 | (cp & 0x3f));
+		n = 3;
+	} else {
+		u[0] = (uint8_t)(0xf0 | cp >> 18);
+		u[1] = (uint8_t)(0x80 | (cp >> 12 & 0x3f));
+		u[2] = (uint8_t)(0x80 | (cp >> 6 & 0x3f));
+		u[3] = (uint8_t)(0x80 | (cp & 0x3f));
+		n = 4;
+	}
+	buf_append(b, u, n);
+}
+
+/* After the opening quote; returns a new NUL-terminated string in *out. */
+static int
+parse_string(struct rd *r, char **out)
+{
+	struct buf b;
+	size_t len;
+	uint8_t c;
+	int rc = -EPROTO;
+
+	buf_init(&b, CDNCTL_BODY_MAX);
+	for (;;) {
+		if (rd_u8(r, &c) != 0)
+			goto out;
+		if (c == '"')
+			break;
+		if (c < 0x20)
+			goto out;       /* RFC 8259 section 7: must be escaped */
+		if (c != '\\') {
+			buf_append(&b, &c, 1);
+			continue;
+		}
+		if (rd_u8(r, &c) != 0)
+			goto out;
+		switch (c) {
+		case '"': case '\\': case '/':
+			buf_append(&b, &c, 1);
+			break;
+		case 'b': buf_append(&b, "\b", 1); break;
+		case 'f': buf_append(&b, "\f", 1); break;
+		case 'n': buf_append(&b, "\n", 1); break;
+		case 'r': buf_append(&b, "\r", 1); break;
+		case 't': buf_append(&b, "\t", 1); break;
+		case 'u': {
+			unsigned cp, lo;
+			struct rd save;
+
+			if (hex4(r, &cp) != 0)
+				goto out;
+			if (cp >= 0xd800 && cp <= 0xdbff) {
+				/* a high surrogate needs \uDC00-\uDFFF right after */
+				save = *r;
+				if (expect_lit(r, "\\u") == 0 && hex4(r, &lo) == 0 &&
+				    lo >= 0xdc00 && lo <= 0xdfff) {
+					cp = 0x10000 + ((cp - 0xd800) << 10) +
+					    (lo - 0xdc00);
+				} else {
+					*r = save;
+					cp = 0xfffd;
+				}
+			} else if ((cp >= 0xdc00 && cp <= 0xdfff) || cp == 0) {
+				cp = 0xfffd;    /* lone surrogate; NUL would cut the C string */
+			}
+			put_utf8(&b, cp);
+			break;
+		}
+		default:
+			goto out;
+		}
+	}
+	buf_append(&b, "", 1);
+	if (b.err) {
+		rc = b.err;
+		goto out;
+	}
+	*out = (char *)buf_steal(&b, &len);
+	rc = *out ? 0 : -ENOMEM;
+out:
+	buf_fini(&b);
+	return rc;
+}
+
+static bool
+is_digit(uint8_t c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* RFC 8259 section 6: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)? */
+static int
+parse_number(struct rd *r, struct jv *v)
+{
+	char tmp[JV_NUM_MAX + 1];
+	size_t n = 0;
+	uint8_t c;
+	bool is_int = true;
+	char *end;
+
+#define TAKE() do {                                                        \
+		if (n == JV_NUM_MAX || rd_u8(r, &c) != 0)                  \
+			return -EPROTO;                                    \
+		tmp[n++] = (char)c;                                        \
+	} while (0)
+#define PEEK_IS(cond) (rd_peek_u8(r, &c) == 0 && (cond))
+
+	if (PEEK_IS(c == '-'))
+		TAKE();
+	if (PEEK_IS(c == '0')) {
+		TAKE();
+	} else if (PEEK_IS(c >= '1' && c <= '9')) {
+		while (PEEK_IS(is_digit(c)))
+			TAKE();
+	} else {
+		return -EPROTO;
+	}
+	if (PEEK_IS(c == '.')) {
+		is_int = false;
+		TAKE();
+		if (!PEEK_IS(is_digit(c)))
+			return -EPROTO;
+		while (PEEK_IS(is_digit(c)))
+			TAKE();
+	}
+	if (PEEK_IS(c == 'e' || c == 'E')) {
+		is_int = false;
+		TAKE();
+		if (PEEK_IS(c == '+' || c == '-'))
+			TAKE();
+		if (!PEEK_IS(is_digit(c)))
+			return -EPROTO;
+		while (PEEK_IS(is_digit(c)))
+			TAKE();
+	}
+#undef TAKE
+#undef PEEK_IS
+	tmp[n] = '\0';
+	v->t = JV_NUM;
+	v->num = strtod(tmp, NULL);
+	if (is_int) {
+		errno = 0;
+		v->i = strtoll(tmp, &end, 10);
+		v->is_int = errno == 0 && *end == '\0';
+	}
+	return 0;
+}
+
+static int parse_value(struct jparse *p, struct jv *v, int depth);
+
+static int
+add_kid(struct jv *v, struct jv **kid)
+{
+	if (v->n == v->cap) {
+		size_t ncap = v->cap ? v->cap * 2 : 8;
+		struct jv *k = xreallocarray(v->kid, ncap, sizeof(*k));
+
+		if (k == NULL)
+			return -ENOMEM;
+		v->kid = k;
+		v->cap = ncap;
+	}
+	*kid = &v->kid[v->n++];
+	memset(*kid, 0, sizeof(**kid));
+	return 0;
+}
+
+static int
+parse_container(struct jparse *p, struct jv *v, int depth, bool is_obj)
+{
+	uint8_t c, close = is_obj ? '}' : ']';
+	struct jv *kid;
+	char *key = NULL;
+	int rc;
+
+	v->t = is_obj ? JV_OBJ : JV_ARR;
+	skip_ws(&p->r);
+	if (rd_peek_u8(&p->r, &c) == 0 && c == close) {
+		rd_skip(&p->r, 1);
+		return 0;
+	}
+	for (;;) {
+		skip_ws(&p->r);
+		if (is_obj) {
+			if (rd_u8(&p->r, &c) != 0 || c != '"')
+				return -EPROTO;
+			if ((rc = parse_string(&p->r, &key)) != 0)
+				return rc;
+			skip_ws(&p->r);
+			if (rd_u8(&p->r, &c) != 0 || c != ':') {
+				free(key);
+				return -EPROTO;
+			}
+		}
+		if ((rc = add_kid(v, &kid)) != 0) {
+			free(key);
+			return rc;
+		}
+		kid->key = key;         /* owned by the tree from here on */
+		key = NULL;
+		if ((rc = parse_value(p, kid, depth + 1)) != 0)
+			return rc;
+		skip_ws(&p->r);
+		if (rd_u8(&p->r, &c) != 0)
+			return -EPROTO;
+		if (c == close)
+			return 0;
+		if (c != ',')
+			return -EPROTO;
+	}
+}
+
+static int
+parse_value(struct jparse *p, struct jv *v, int depth)
+{
+	uint8_t c;
+
+	if (depth > JV_MAX_DEPTH || ++p->n_values > JV_MAX_VALUES)
+		return -EPROTO;
+	skip_ws(&p->r);
+	if (rd_peek_u8(&p->r, &c) != 0)
+		return -EPROTO;
+	switch (c) {
+	case '{':
+	case '[':
+		rd_skip(&p->r, 1);
+		return parse_container(p, v, depth, c == '{');
+	case '"':
+		rd_skip(&p->r, 1);
+		v->t = JV_STR;
+		return parse_string(&p->r, &v->s);
+	case 't':
+		v->t = JV_BOOL;
+		v->b = true;
+		return expect_lit(&p->r, "true");
+	case 'f':
+		v->t = JV_BOOL;
+		return expect_lit(&p->r, "false");
+	case 'n':
+		v->t = JV_NULL;
+		return expect_lit(&p->r, "null");
+	default:
+		return parse_number(&p->r, v);
+	}
+}
+
+/* Parse a whole document; on failure *v is empty. */
+static int
+jv_parse(const void *data, size_t len, struct jv *v)
+{
+	struct jparse p = { .n_values = 0 };
+	int rc;
+
+	memset(v, 0, sizeof(*v));
+	rd_init(&p.r, data, len);
+	rc = parse_value(&p, v, 0);
+	skip_ws(&p.r);
+	if (rc == 0 && p.r.left != 0)
+		rc = -EPROTO;   /* trailing garbage */
+	if (rc != 0)
+		jv_fini(v);
+	return rc;
+}
+
+static const struct jv *
+jv_get(const struct jv *o, const char *key)
+{
+	if (o == NULL || o->t != JV_OBJ)
+		return NULL;
+	for (size_t i = 0; i < o->n; i++)
+		if (o->kid[i].key && strcmp(o->kid[i].key, key) == 0)
+			return &o->kid[i];
+	return NULL;
+}
+
+static const char *
+jv_str(const struct jv *o, const char *key)
+{
+	const struct jv *v = jv_get(o, key);
+
+	return v && v->t == JV_STR ? v->s : NULL;
+}
+
+static bool
+jv_int(const struct jv *o, const char *key, int64_t *out)
+{
+	const struct jv *v = jv_get(o, key);
+
+	if (v == NULL || v->t != JV_NUM || !v->is_int)
+		return false;
+	*out = v->i;
+	return true;
+}
+
+/* --- output ---------------------------------------------------------------- */
+
+/* A copy safe for a terminal: control characters become '?'. */
+static char *
+term_safe(const char *s)
+{
+	char *c = xstrdup(s ? s : "");
+
+	if (c == NULL)
+		return NULL;
+	for (char *p = c; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return c;
+}
+
+#define TABLE_MAX_COLS 8
+
+struct table {
+	size_t n_cols, n_rows, cap;
+	char **cells;           /* n_rows * n_cols, row-major */
+	bool oom;
+};
+
+static void
+table_row(struct table *t, const char *const *cols)
+{
+	if (t->oom)
+		return;
+	if (t->n_rows == t->cap) {
+		size_t ncap = t->cap ? t->cap * 2 : 16;
+		char **c = xreallocarray(t->cells, ncap * t->n_cols, sizeof(*c));
+
+		if (c == NULL) {
+			t->oom = true;
+			return;
+		}
+		t->cells = c;
+		t->cap = ncap;
+	}
+	for (size_t i = 0; i < t->n_cols; i++) {
+		char *s = term_safe(cols[i]);
+
+		if (s == NULL)
+			t->oom = true;
+		t->cells[t->n_rows * t->n_cols + i] = s;
+	}
+	t->n_rows++;
+}
+
+/* Columns as seen on a terminal: UTF-8 continuation bytes take no space. */
+static size_t
+display_width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			w++;
+	return w;
+}
+
+static void
+table_print(struct table *t)
+{
+	size_t width[TABLE_MAX_COLS] = { 0 };
+
+	for (size_t r = 0; r < t->n_rows; r++)
+		for (size_t c = 0; c < t->n_cols; c++) {
+			const char *s = t->cells[r * t->n_cols + c];
+			size_t w = s ? display_width(s) : 0;
+
+			if (w > width[c])
+				width[c] = w;
+		}
+	for (size_t r = 0; r < t->n_rows; r++) {
+		for (size_t c = 0; c < t->n_cols; c++) {
+			const char *s = t->cells[r * t->n_cols + c];
+
+			s = s ? s : "";
+			if (c + 1 == t->n_cols) {
+				printf("%s\n", s);
+				break;
+			}
+			printf("%s%*s", s, (int)(width[c] - display_width(s) + 2), "");
+		}
+	}
+}
+
+static void
+table_free(struct table *t)
+{
+	for (size_t i = 0; i < t->n_rows * t->n_cols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	memset(t, 0, sizeof(*t));
+}
+
+static void
+fmt_time(char *out, size_t len, int64_t s)
+{
+	struct tm tm;
+	time_t t = (time_t)s;
+
+	if (s <= 0 || gmtime_r(&t, &tm) == NULL ||
+	    strftime(out, len, "%Y-%m-%dT%H:%MZ", &tm) == 0)
+		snprintf(out, len, "-");
+}
+
+static void
+fmt_uptime(char *out, size_t len, int64_t s)
+{
+	if (s < 0)
+		s = 0;
+	if (s >= 3600)
+		snprintf(out, len, "%" PRId64 "h%02dm%02ds", s / 3600,
+		    (int)(s / 60 % 60), (int)(s % 60));
+	else if (s >= 60)
+		snprintf(out, len, "%dm%02ds", (int)(s / 60), (int)(s % 60));
+	else
+		snprintf(out, len, "%ds", (int)s);
+}
+
+/* --- HTTP ------------------------------------------------------------------ */
+
+struct call {
+	const struct opts *o;
+	struct buf body;
+	long status;
+	struct jv doc;          /* parsed body (not in --json mode on success) */
+};
+
+static size_t
+write_cb(char *p, size_t size, size_t n, void *arg)
+{
+	struct buf *b = arg;
+
+	/* size is 1 for curl write callbacks; returning less aborts */
+	if (buf_append(b, p, size * n) != 0)
+		return 0;
+	return size * n;
+}
+
+static void
+form_add(struct buf *b, CURL *c, const char *name, const char *value)
+{
+	char *esc;
+
+	if (value == NULL)
+		return;
+	if ((esc = curl_easy_escape(c, value, 0)) == NULL) {
+		b->err = -ENOMEM;
+		return;
+	}
+	buf_printf(b, "%s%s=%s", b->len ? "&" : "", name, esc);
+	curl_free(esc);
+}
+
+/*
+ * One request. path starts with /api/v1/; form, when not NULL, is sent as
+ * an x-www-form-urlencoded POST body. Prints errors; returns an exit status.
+ * On success the body is in c->body and, unless --json, parsed into c->doc.
+ */
+static int
+http_call(struct call *c, const char *method, const char *path,
+    const char *form)
+{
+	const struct opts *o = c->o;
+	char errbuf[CURL_ERROR_SIZE] = "";
+	struct curl_slist *hdrs = NULL, *h;
+	struct buf url, auth;
+	const struct jv *msg;
+	struct jv err;
+	CURL *curl = NULL;
+	CURLcode res;
+	size_t base_len = strlen(o->url);
+	int rc = EXIT_API;
+
+	buf_init(&c->body, CDNCTL_BODY_MAX);
+	buf_init(&url, 8192);
+	buf_init(&auth, CDNCTL_TOKEN_MAX + 64);
+	while (base_len > 0 && o->url[base_len - 1] == '/')
+		base_len--;
+	buf_append(&url, o->url, base_len);
+	buf_printf(&url, "%s", path);
+	buf_append(&url, "", 1);
+	buf_printf(&auth, "Authorization: Bearer %s", o->token);
+	buf_append(&auth, "", 1);
+	if (url.err || auth.err || (curl = curl_easy_init()) == NULL) {
+		fputs("cdnctl: out of memory\n", stderr);
+		goto out;
+	}
+	if ((h = curl_slist_append(hdrs, (char *)auth.data)) == NULL)
+		goto oom;
+	hdrs = h;
+	if ((h = curl_slist_append(hdrs, "Accept: application/json")) == NULL)
+		goto oom;
+	hdrs = h;
+	curl_easy_setopt(curl, CURLOPT_URL, (char *)url.data);
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long)CDNCTL_CONNECT_TIMEOUT_MS);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)CDNCTL_TIMEOUT_MS);
+	curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)CDNCTL_BODY_MAX);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &c->body);
+	curl_easy_setopt(curl, CURLOPT_USERAGENT, "cdnctl/" PACKAGE_VERSION);
+	if (strcmp(method, "POST") == 0) {
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, form ? form : "");
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(form ? form : ""));
+	}
+	res = curl_easy_perform(curl);
+	if (res == CURLE_WRITE_ERROR || res == CURLE_FILESIZE_EXCEEDED) {
+		fprintf(stderr, "cdnctl: the origin's response is larger than "
+		    "%u bytes\n", CDNCTL_BODY_MAX);
+		goto out;
+	}
+	if (res != CURLE_OK) {
+		fprintf(stderr, "cdnctl: cannot reach the origin at %.*s: %s\n",
+		    (int)base_len, o->url, errbuf[0] ? errbuf : curl_easy_strerror(res));
+		goto out;
+	}
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &c->status);
+	if (c->status == 401) {
+		fputs("cdnctl: the admin token was refused (see --token)\n", stderr);
+		goto out;
+	}
+	if (c->status < 200 || c->status > 299) {
+		/* the API explains itself in {"error": "..."} */
+		if (o->json)
+			fwrite(c->body.data, 1, c->body.len, stdout);
+		if (jv_parse(c->body.data, c->body.len, &err) == 0 &&
+		    (msg = jv_get(&err, "error")) != NULL && msg->t == JV_STR) {
+			char *safe = term_safe(msg->s);
+
+			fprintf(stderr, "cdnctl: %s\n", safe ? safe : "(error)");
+			free(safe);
+		} else {
+			fprintf(stderr, "cdnctl: the origin answered HTTP %ld\n",
+			    c->status);
+		}
+		jv_fini(&err);
+		goto out;
+	}
+	if (o->json) {
+		fwrite(c->body.data, 1, c->body.len, stdout);
+		if (c->body.len == 0 || c->body.data[c->body.len - 1] != '\n')
+			putchar('\n');
+	} else if (jv_parse(c->body.data, c->body.len, &c->doc) != 0) {
+		fputs("cdnctl: the origin's response is not valid JSON\n", stderr);
+		goto out;
+	}
+	rc = 0;
+	goto out;
+oom:
+	fputs("cdnctl: out of memory\n", stderr);
+out:
+	curl_slist_free_all(hdrs);
+	curl_easy_cleanup(curl);
+	/* the header held the token */
+	if (auth.data)
+		memset(auth.data, 0, auth.cap);
+	buf_fini(&auth);
+	buf_fini(&url);
+	return rc;
+}
+
+static void
+call_fini(struct call *c)
+{
+	buf_fini(&c->body);
+	jv_fini(&c->doc);
+}
+
+/* The array doc[key], or NULL with a message when the shape is wrong. */
+static const struct jv *
+doc_array(const struct call *c, const char *key)
+{
+	const struct jv *a = jv_get(&c->doc, key);
+
+	if (a == NULL || a->t != JV_ARR) {
+		fprintf(stderr, "cdnctl: unexpected response: no \"%s\" list\n", key);
+		return NULL;
+	}
+	return a;
+}
+
+/* --- commands -------------------------------------------------------------- */
+
+static int
+cmd_customer_add(struct call *c, const char *name)
+{
+	struct buf form;
+	int64_t id = 0;
+	int rc;
+	CURL *tmp = curl_easy_init();
+
+	buf_init(&form, 4096);
+	form_add(&form, tmp, "name", name);
+	buf_append(&form, "", 1);
+	curl_easy_cleanup(tmp);
+	if (form.err || tmp == NULL) {
+		buf_fini(&form);
+		fputs("cdnctl: out of memory\n", stderr);
+		return EXIT_API;
+	}
+	rc = http_call(c, "POST", "/api/v1/customers", (char *)form.data);
+	buf_fini(&form);
+	if (rc == 0 && !c->o->json) {
+		jv_int(&c->doc, "id", &id);
+		printf("customer %s added (id %" PRId64 ")\n", name, id);
+	}
+	return rc;
+}
+
+static int
+cmd_customer_list(struct call *c)
+{
+	const struct jv *a;
+	struct table t = { .n_cols = 5 };
+	int rc;
+
+	if ((rc = http_call(c, "GET", "/api/v1/customers", NULL)) != 0 || c->o->json)
+		return rc;
+	if ((a = doc_array(c, "customers")) == NULL)
+		return EXIT_API;
+	if (a->n == 0) {
+		puts("no customers");
+		return 0;
+	}
+	table_row(&t, (const char *const[]){ "ID", "NAME", "KEYS", "CREATED", "STATE" });
+	for (size_t i = 0; i < a->n; i++) {
+		const struct jv *e = &a->kid[i];
+		char id[24] = "?", keys[24] = "?", created[32], state[48];
+		int64_t v;
+
+		if (jv_int(e, "id", &v))
+			snprintf(id, sizeof(id), "%" PRId64, v);
+		if (jv_int(e, "active_keys", &v))
+			snprintf(keys, sizeof(keys), "%" PRId64, v);
+		fmt_time(created, sizeof(created), jv_int(e, "created_at", &v) ? v : 0);
+		if (jv_int(e, "revoked_at", &v)) {
+			char when[32];
+
+			fmt_time(when, sizeof(when), v);
+			snprintf(state, sizeof(state), "revoked %s", when);
+		} else {
+			snprintf(state, sizeof(state), "active");
+		}
+		table_row(&t, (const char *const[]){ id, jv_str(e, "name"), keys,
+		    created, state });
+	}
+	table_print(&t);
+	rc = t.oom ? EXIT_API : 0;
+	table_free(&t);
+	return rc;
+}
+
+static int
+cmd_customer_revoke(struct call *c, const char *name)
+{
+	struct buf path;
+	CURL *tmp = curl_easy_init();
+	char *esc = tmp ? curl_easy_escape(tmp, name, 0) : NULL;
+	int64_t n = 0;
+	int rc = EXIT_API;
+
+	buf_init(&path, 4096);
+	if (esc) {
+		buf_printf(&path, "/api/v1/customers/%s/revoke", esc);
+		buf_append(&path, "", 1);
+	}
+	curl_free(esc);
+	curl_easy_cleanup(tmp);
+	if (esc == NULL || path.err) {
+		fputs("cdnctl: out of memory\n", stderr);
+		goto out;
+	}
+	rc = http_call(c, "POST", (char *)path.data, "");
+	if (rc == 0 && !c->o->json) {
+		jv_int(&c->doc, "keys_revoked", &n);
+		printf("customer %s revoked, with %" PRId64 " active key%s\n", name,
+		    n, n == 1 ? "" : "s");
+	}
+out:
+	buf_fini(&path);
+	return rc;
+}
+
+static int
+cmd_key_add(struct call *c)
+{
+	const struct opts *o = c->o;
+	struct buf form;
+	CURL *tmp = curl_easy_init();
+	int64_t id = 0;
+	int rc;
+
+	buf_init(&form, 4096);
+	form_add(&form, tmp, "customer", o->customer);
+	form_add(&form, tmp, "stream", o->stream);
+	form_add(&form, tmp, "key", o->key);
+	buf_append(&form, "", 1);
+	curl_easy_cleanup(tmp);
+	if (form.err || tmp == NULL) {
+		buf_fini(&form);
+		fputs("cdnctl: out of memory\n", stderr);
+		return EXIT_API;
+	}
+	rc = http_call(c, "POST", "/api/v1/keys", (char *)form.data);
+	memset(form.data, 0, form.len);         /* may hold an imported key */
+	buf_fini(&form);
+	if (rc == 0 && !o->json) {
+		const struct jv *obs = jv_get(&c->doc, "obs");
+		char *key = term_safe(jv_str(&c->doc, "key"));
+		char *rtmp = term_safe(jv_str(&c->doc, "rtmp_url"));
+		char *server = term_safe(jv_str(obs, "server"));
+		char *play = term_safe(jv_str(&c->doc, "playback"));
+		char *cust = term_safe(jv_str(&c->doc, "customer"));
+		char *stream = term_safe(jv_str(&c->doc, "stream"));
+
+		jv_int(&c->doc, "id", &id);
+		if (key && rtmp && server && play && cust && stream) {
+			printf("key %" PRId64 " created for customer %s, stream %s\n\n",
+			    id, cust, stream);
+			printf("  stream key:      %s\n", key);
+			printf("  RTMP URL:        %s/%s\n", rtmp, key);
+			printf("  OBS server:      %s\n", server);
+			printf("  OBS stream key:  %s\n", key);
+			printf("  playback:        %s\n\n", play);
+			printf("The key is shown only this once: store it now.\n");
+		} else {
+			rc = EXIT_API;
+		}
+		if (key)
+			memset(key, 0, strlen(key));
+		free(key);
+		free(rtmp);
+		free(server);
+		free(play);
+		free(cust);
+		free(stream);
+	}
+	return rc;
+}
+
+static int
+cmd_key_list(struct call *c)
+{
+	const struct opts *o = c->o;
+	struct table t = { .n_cols = 6 };
+	struct buf path;
+	const struct jv *a;
+	CURL *tmp = curl_easy_init();
+	char *esc = NULL;
+	int rc = EXIT_API;
+
+	buf_init(&path, 4096);
+	buf_printf(&path, "/api/v1/keys");
+	if (o->customer && tmp && (esc = curl_easy_escape(tmp, o->customer, 0)))
+		buf_printf(&path, "?customer=%s", esc);
+	if (o->all)
+		buf_printf(&path, "%sall=1", esc ? "&" : "?");
+	buf_append(&path, "", 1);
+	curl_free(esc);
+	curl_easy_cleanup(tmp);
+	if (path.err || tmp == NULL || (o->customer && esc == NULL)) {
+		fputs("cdnctl: out of memory\n", stderr);
+		goto out;
+	}
+	if ((rc = http_call(c, "GET", (char *)path.data, NULL)) != 0 || o->json)
+		goto out;
+	rc = EXIT_API;
+	if ((a = doc_array(c, "keys")) == NULL)
+		goto out;
+	rc = 0;
+	if (a->n == 0) {
+		puts("no keys");
+		goto out;
+	}
+	table_row(&t, (const char *const[]){ "ID", "CUSTOMER", "STREAM", "HINT",
+	    "CREATED", "STATE" });
+	for (size_t i = 0; i < a->n; i++) {
+		const struct jv *e = &a->kid[i];
+		char id[24] = "?", hint[16], created[32], state[48];
+		const char *h = jv_str(e, "hint");
+		int64_t v;
+
+		if (jv_int(e, "id", &v))
+			snprintf(id, sizeof(id), "%" PRId64, v);
+		snprintf(hint, sizeof(hint), "...%s", h ? h : "");
+		fmt_time(created, sizeof(created), jv_int(e, "created_at", &v) ? v : 0);
+		if (jv_int(e, "revoked_at", &v)) {
+			char when[32];
+
+			fmt_time(when, sizeof(when), v);
+			snprintf(state, sizeof(state), "revoked %s", when);
+		} else {
+			snprintf(state, sizeof(state), "active");
+		}
+		table_row(&t, (const char *const[]){ id, jv_str(e, "customer"),
+		    jv_str(e, "stream"), hint, created, state });
+	}
+	table_print(&t);
+	rc = t.oom ? EXIT_API : 0;
+out:
+	table_free(&t);
+	buf_fini(&path);
+	return rc;
+}
+
+/* Key ids: 1 to 18 digits, as the API accepts. */
+static bool
+id_ok(const char *id)
+{
+	size_t n = strspn(id, "0123456789");
+
+	return n > 0 && n <= 18 && id[n] == '\0';
+}
+
+static int
+cmd_key_revoke(struct call *c, const char *id)
+{
+	char path[64];
+	int rc;
+
+	snprintf(path, sizeof(path), "/api/v1/keys/%s/revoke", id);
+	rc = http_call(c, "POST", path, "");
+	if (rc == 0 && !c->o->json) {
+		char *stream = term_safe(jv_str(&c->doc, "stream"));
+		char *hint = term_safe(jv_str(&c->doc, "hint"));
+
+		printf("key %s (stream %s, hint ...%s) revoked; a publisher using "
+		    "it is disconnected\n", id, stream ? stream : "?",
+		    hint ? hint : "?");
+		free(stream);
+		free(hint);
+	}
+	return rc;
+}
+
+static int
+cmd_streams(struct call *c)
+{
+	struct table t = { .n_cols = 8 };
+	const struct jv *a;
+	int rc;
+
+	if ((rc = http_call(c, "GET", "/api/v1/streams", NULL)) != 0 || c->o->json)
+		return rc;
+	if ((a = doc_array(c, "streams")) == NULL)
+		return EXIT_API;
+	if (a->n == 0) {
+		puts("no streams");
+		return 0;
+	}
+	table_row(&t, (const char *const[]){ "NAME", "CUSTOMER", "STATE", "BITRATE",
+	    "UPTIME", "CODECS", "RESOLUTION", "PEER" });
+	for (size_t i = 0; i < a->n; i++) {
+		const struct jv *e = &a->kid[i];
+		const char *state = jv_str(e, "state");
+		const char *codecs = jv_str(e, "codecs");
+		char rate[32] = "-", up[32] = "-", res[48] = "-";
+		int64_t v, w, h;
+
+		if (jv_int(e, "bitrate_bps", &v) && v > 0)
+			snprintf(rate, sizeof(rate), "%" PRId64 " kbit/s", (v + 500) / 1000);
+		if (state && strcmp(state, "live") == 0 && jv_int(e, "uptime_s", &v))
+			fmt_uptime(up, sizeof(up), v);
+		if (jv_int(e, "width", &w) && jv_int(e, "height", &h) && w > 0 && h > 0)
+			snprintf(res, sizeof(res), "%" PRId64 "x%" PRId64, w, h);
+		table_row(&t, (const char *const[]){ jv_str(e, "name"),
+		    jv_str(e, "customer"), state ? state : "?", rate, up,
+		    codecs && codecs[0] ? codecs : "-", res, jv_str(e, "peer") });
+	}
+	table_print(&t);
+	rc = t.oom ? EXIT_API : 0;
+	table_free(&t);
+	return rc;
+}
+
+/* Which sub-options each command takes, and how many words it has. */
+static int
+check_shape(const struct opts *o, const char *cmd, int n_words, unsigned allowed)
+{
+	static const struct { unsigned flag; const char *name; } names[] = {
+		{ OPT_CUSTOMER, "--customer" }, { OPT_STREAM, "--stream" },
+		{ OPT_KEY, "--key" }, { OPT_ALL, "--all" },
+	};
+
+	if (o->n_pos != n_words)
+		return usage_error("wrong number of arguments for '%s'", cmd);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if ((o->given & names[i].flag) && !(allowed & names[i].flag))
+			return usage_error("'%s' does not take %s", cmd,
+			    names[i].name);
+	return 0;
+}
+
+static int
+run(struct opts *o)
+{
+	struct call c = { .o = o };
+	const char *w0 = o->pos[0], *w1 = o->n_pos > 1 ? o->pos[1] : "";
+	int rc;
+
+	/* the shape is checked before the token is read: usage errors first */
+	if (strcmp(w0, "customer") == 0 && strcmp(w1, "add") == 0)
+		rc = check_shape(o, "customer add NAME", 3, 0);
+	else if (strcmp(w0, "customer") == 0 && strcmp(w1, "list") == 0)
+		rc = check_shape(o, "customer list", 2, 0);
+	else if (strcmp(w0, "customer") == 0 && strcmp(w1, "revoke") == 0)
+		rc = check_shape(o, "customer revoke NAME", 3, 0);
+	else if (strcmp(w0, "key") == 0 && strcmp(w1, "add") == 0) {
+		rc = check_shape(o, "key add", 2, OPT_CUSTOMER | OPT_STREAM | OPT_KEY);
+		if (rc == 0 && (o->customer == NULL || o->stream == NULL))
+			rc = usage_error("key add needs --customer and --stream");
+	} else if (strcmp(w0, "key") == 0 && strcmp(w1, "list") == 0)
+		rc = check_shape(o, "key list", 2, OPT_CUSTOMER | OPT_ALL);
+	else if (strcmp(w0, "key") == 0 && strcmp(w1, "revoke") == 0) {
+		rc = check_shape(o, "key revoke ID", 3, 0);
+		if (rc == 0 && !id_ok(o->pos[2]))
+			rc = usage_error("key revoke: '%s' is not a key id (see "
+			    "key list)", o->pos[2]);
+	}
+	else if (strcmp(w0, "streams") == 0)
+		rc = check_shape(o, "streams", 1, 0);
+	else
+		return usage_error("unknown command '%s'", o->n_pos > 1 &&
+		    (strcmp(w0, "customer") == 0 || strcmp(w0, "key") == 0) ?
+		    w1 : w0);
+	if (rc != 0)
+		return rc;
+	if ((rc = token_resolve(o)) != 0)
+		return rc;
+
+	if (strcmp(w0, "streams") == 0)
+		rc = cmd_streams(&c);
+	else if (strcmp(w0, "customer") == 0 && strcmp(w1, "add") == 0)
+		rc = cmd_customer_add(&c, o->pos[2]);
+	else if (strcmp(w0, "customer") == 0 && strcmp(w1, "list") == 0)
+		rc = cmd_customer_list(&c);
+	else if (strcmp(w0, "customer") == 0)
+		rc = cmd_customer_revoke(&c, o->pos[2]);
+	else if (strcmp(w1, "add") == 0)
+		rc = cmd_key_add(&c);
+	else if (strcmp(w1, "list") == 0)
+		rc = cmd_key_list(&c);
+	else
+		rc = cmd_key_revoke(&c, o->pos[2]);
+	call_fini(&c);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	const char *env_url = getenv("CDN_ORIGIN_URL");
+	int rc;
+
+	if ((rc = parse_args(argc, argv, &o)) >= 0)
+		return rc;
+	if (o.n_pos == 0) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (o.url == NULL)
+		o.url = env_url && env_url[0] ? env_url : CDNCTL_DEFAULT_URL;
+	if (strncmp(o.url, "http://", 7) != 0 && strncmp(o.url, "https://", 8) != 0)
+		return usage_error("the origin URL must start with http:// or "
+		    "https:// (got '%s')", o.url);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+		fputs("cdnctl: cannot initialize libcurl\n", stderr);
+		return EXIT_API;
+	}
+	rc = run(&o);
+	if (o.token_buf) {
+		memset(o.token_buf, 0, strlen(o.token_buf));
+		free(o.token_buf);
+	}
+	curl_global_cleanup();
+	return rc;
+}
