@@ -378,7 +378,8 @@ split_addr(const char *addr, char *host, size_t hostlen, int *port)
 	s = colon + 1;
 	if (parse_digits(&s, &pv) == -EINVAL || *s != '\0')
 		return -EINVAL;
-	if (s - (colon + 1) > 5 || pv < 0 || pv > 65535)
+	/* Port 0 asks the kernel for a free port (tests, net_listen_tcp). */
+	if (s - (colon + 1) > 5 || pv > 65535)
 		return -ERANGE;
 	if (host != NULL) {
 		if (hlen >= hostlen)
@@ -393,7 +394,8 @@ split_addr(const char *addr, char *host, size_t hostlen, int *port)
 
 /*
  * Split "host:port", "[v6]:port" or ":port". Borrows addr; writes the host
- * (without brackets, "" for any) into host[hostlen] and the port (0..65535; 0 lets the system pick a free port).
+ * (without brackets, "" for any) into host[hostlen] and the port
+ * (0..65535; 0 lets the system pick a free port).
  * Returns 0 or -EINVAL (also when host does not fit).
  */
 int
@@ -509,15 +511,106 @@ set_list(struct conf_list *l, const char *value, const struct conf_desc *e,
 	return 0;
 }
 
+/* "what: key: 'value' why", value cut to CONF_ECHO_MAX bytes. */
+static int
+bad_value(char *err, const char *what, const struct conf_desc *e,
+    const char *value, const char *why)
+{
+	errf(err, "%s: %s: '%.*s%s' %s", what, e->name, ECHO(value), why);
+	return -EINVAL;
+}
+
+static int
+set_addr(const struct conf_desc *e, void *cfg, const char *value,
+    const char *what, char *err)
+{
+	int rc = split_addr(value, NULL, 0, NULL);
+
+	if (rc == -ERANGE)
+		return bad_value(err, what, e, value, "has a port outside "
+		    "0..65535");
+	if (rc != 0)
+		return bad_value(err, what, e, value, "is not an address (use "
+		    "host:port, [v6]:port or :port)");
+	return set_str(field(cfg, e), value, e, what, err);
+}
+
+static int
+set_int(const struct conf_desc *e, void *cfg, const char *value,
+    const char *what, char *err)
+{
+	char why[96];
+	long long v;
+	int rc = parse_int(value, &v);
+
+	if (rc == -EINVAL)
+		return bad_value(err, what, e, value, "is not an integer");
+	if (rc != 0 || !range_ok_ll(e, v)) {
+		snprintf(why, sizeof(why), "is out of range (%lld..%lld)",
+		    e->max > e->min ? e->min : LLONG_MIN,
+		    e->max > e->min ? e->max : LLONG_MAX);
+		return bad_value(err, what, e, value, why);
+	}
+	*(long long *)field(cfg, e) = v;
+	return 0;
+}
+
+static int
+set_size(const struct conf_desc *e, void *cfg, const char *value,
+    const char *what, char *err)
+{
+	char lo[32], hi[32], why[96];
+	uint64_t v;
+	int rc = parse_size(value, &v);
+
+	if (rc == -EINVAL)
+		return bad_value(err, what, e, value, "is not a size (use K, M "
+		    "or G)");
+	if (rc != 0)
+		return bad_value(err, what, e, value, "is too large");
+	if (!range_ok_u64(e, v)) {
+		fmt_size(e->min > 0 ? (uint64_t)e->min : 0, lo, sizeof(lo));
+		fmt_size(e->max > 0 ? (uint64_t)e->max : 0, hi, sizeof(hi));
+		snprintf(why, sizeof(why), "is out of range (%s..%s)", lo, hi);
+		return bad_value(err, what, e, value, why);
+	}
+	*(uint64_t *)field(cfg, e) = v;
+	return 0;
+}
+
+static int
+set_msec(const struct conf_desc *e, void *cfg, const char *value,
+    const char *what, char *err)
+{
+	char lo[32], hi[32], why[96];
+	long long v;
+	int rc = parse_msec(value, &v);
+
+	if (rc == -EINVAL)
+		return bad_value(err, what, e, value, "is not a duration (use "
+		    "ms, s, m or h)");
+	if (rc == -EDOM)
+		return bad_value(err, what, e, value, "is not a whole number "
+		    "of milliseconds");
+	if (rc != 0)
+		return bad_value(err, what, e, value, "is too large");
+	if (!range_ok_ll(e, v)) {
+		fmt_msec(e->min, lo, sizeof(lo));
+		fmt_msec(e->max, hi, sizeof(hi));
+		snprintf(why, sizeof(why), "is out of range (%s..%s)", lo, hi);
+		return bad_value(err, what, e, value, why);
+	}
+	*(long long *)field(cfg, e) = v;
+	return 0;
+}
+
 /* Parse value by e's type into cfg; on error fill err and leave cfg as is. */
 static int
 set_one(const struct conf_desc *e, void *cfg, const char *value,
     const char *what, char *err)
 {
-	char lo[32], hi[32];
-	long long ll;
-	uint64_t u;
-	int rc, b;
+	char why[96];
+	int v;
 
 	if (!text_ok(value)) {
 		errf(err, "%s: %s: control character in value", what, e->name);
@@ -527,99 +620,27 @@ set_one(const struct conf_desc *e, void *cfg, const char *value,
 	case CONF_STR:
 		return set_str(field(cfg, e), value, e, what, err);
 	case CONF_ADDR:
-		rc = split_addr(value, NULL, 0, NULL);
-		if (rc == -ERANGE) {
-			errf(err, "%s: %s: '%.*s%s': port must be 0..65535", what,
-			    e->name, ECHO(value));
-			return -EINVAL;
-		}
-		if (rc != 0) {
-			errf(err, "%s: %s: '%.*s%s' is not an address (use "
-			    "host:port, [v6]:port or :port)", what, e->name,
-			    ECHO(value));
-			return -EINVAL;
-		}
-		return set_str(field(cfg, e), value, e, what, err);
+		return set_addr(e, cfg, value, what, err);
 	case CONF_INT:
-		rc = parse_int(value, &ll);
-		if (rc == -EINVAL) {
-			errf(err, "%s: %s: '%.*s%s' is not an integer", what,
-			    e->name, ECHO(value));
-			return -EINVAL;
-		}
-		if (rc != 0 || !range_ok_ll(e, ll)) {
-			errf(err, "%s: %s: '%.*s%s' is out of range (%lld..%lld)",
-			    what, e->name, ECHO(value),
-			    e->max > e->min ? e->min : LLONG_MIN,
-			    e->max > e->min ? e->max : LLONG_MAX);
-			return -EINVAL;
-		}
-		*(long long *)field(cfg, e) = ll;
-		return 0;
+		return set_int(e, cfg, value, what, err);
 	case CONF_SIZE:
-		rc = parse_size(value, &u);
-		if (rc == -EINVAL) {
-			errf(err, "%s: %s: '%.*s%s' is not a size (use K, M or G)",
-			    what, e->name, ECHO(value));
-			return -EINVAL;
-		}
-		if (rc != 0) {
-			errf(err, "%s: %s: '%.*s%s' is too large", what, e->name,
-			    ECHO(value));
-			return -EINVAL;
-		}
-		if (!range_ok_u64(e, u)) {
-			fmt_size(e->min > 0 ? (uint64_t)e->min : 0, lo, sizeof(lo));
-			fmt_size(e->max > 0 ? (uint64_t)e->max : 0, hi, sizeof(hi));
-			errf(err, "%s: %s: '%.*s%s' is out of range (%s..%s)",
-			    what, e->name, ECHO(value), lo, hi);
-			return -EINVAL;
-		}
-		*(uint64_t *)field(cfg, e) = u;
-		return 0;
+		return set_size(e, cfg, value, what, err);
 	case CONF_MSEC:
-		rc = parse_msec(value, &ll);
-		if (rc == -EINVAL) {
-			errf(err, "%s: %s: '%.*s%s' is not a duration (use ms, s, "
-			    "m or h)", what, e->name, ECHO(value));
-			return -EINVAL;
-		}
-		if (rc == -EDOM) {
-			errf(err, "%s: %s: '%.*s%s' is not a whole number of "
-			    "milliseconds", what, e->name, ECHO(value));
-			return -EINVAL;
-		}
-		if (rc != 0) {
-			errf(err, "%s: %s: '%.*s%s' is too large", what, e->name,
-			    ECHO(value));
-			return -EINVAL;
-		}
-		if (!range_ok_ll(e, ll)) {
-			fmt_msec(e->min, lo, sizeof(lo));
-			fmt_msec(e->max, hi, sizeof(hi));
-			errf(err, "%s: %s: '%.*s%s' is out of range (%s..%s)",
-			    what, e->name, ECHO(value), lo, hi);
-			return -EINVAL;
-		}
-		*(long long *)field(cfg, e) = ll;
-		return 0;
+		return set_msec(e, cfg, value, what, err);
 	case CONF_BOOL:
-		if (parse_bool(value, &b) != 0) {
-			errf(err, "%s: %s: '%.*s%s' is not a boolean (use yes/no, "
-			    "on/off, true/false or 1/0)", what, e->name,
-			    ECHO(value));
-			return -EINVAL;
-		}
-		*(int *)field(cfg, e) = b;
+		if (parse_bool(value, &v) != 0)
+			return bad_value(err, what, e, value, "is not a "
+			    "boolean (use yes/no, on/off, true/false or 1/0)");
+		*(int *)field(cfg, e) = v;
 		return 0;
 	case CONF_ENUM:
-		b = e->choices ? enum_index(e->choices, value) : -1;
-		if (b < 0) {
-			errf(err, "%s: %s: '%.*s%s' is not one of %s", what,
-			    e->name, ECHO(value), e->choices ? e->choices : "");
-			return -EINVAL;
+		v = e->choices ? enum_index(e->choices, value) : -1;
+		if (v < 0) {
+			snprintf(why, sizeof(why), "is not one of %s",
+			    e->choices ? e->choices : "(none)");
+			return bad_value(err, what, e, value, why);
 		}
-		*(int *)field(cfg, e) = b;
+		*(int *)field(cfg, e) = v;
 		return 0;
 	case CONF_STRLIST:
 		return set_list(field(cfg, e), value, e, what, err);
@@ -715,7 +736,7 @@ split_line(const char *s, size_t len, char *key, char *val, const char **why)
 			if (s[i] == '\\') {
 				if (i + 1 == len ||
 				    (s[i + 1] != '"' && s[i + 1] != '\\')) {
-					*why = "bad escape (only \\\" and \\\\)";
+					*why = "bad escape (use \\\" or \\\\)";
 					return -1;
 				}
 				i++;
@@ -809,7 +830,7 @@ conf_load_text(const struct conf_desc *d, size_t n, void *cfg,
 			goto out;
 		}
 		if (d[i].type == CONF_STRLIST && seen[i] == 0)
-			list_clear(field(cfg, &d[i]));  /* the file replaces defaults */
+			list_clear(field(cfg, &d[i]));  /* replaces defaults */
 		seen[i] = lineno;
 		snprintf(what, sizeof(what), "%s:%zu", name, lineno);
 		if (set_one(&d[i], cfg, val, what, err) != 0)
@@ -881,7 +902,9 @@ conf_check_required(const struct conf_desc *d, size_t n, const void *cfg,
 
 			missing = s == NULL || s[0] == '\0';
 		} else if (e->type == CONF_STRLIST) {
-			missing = ((const struct conf_list *)cfield(cfg, e))->n == 0;
+			const struct conf_list *l = cfield(cfg, e);
+
+			missing = l->n == 0;
 		}
 		if (missing) {
 			errf(err, "%s: required, but not set", e->name);
@@ -961,11 +984,12 @@ conf_dump(const struct conf_desc *d, size_t n, const void *cfg, FILE *f,
 			fprintf(f, "%s %s\n", e->name, num);
 			break;
 		case CONF_BOOL:
-			fprintf(f, "%s %s\n", e->name, *(const int *)p ? "yes" : "no");
+			fprintf(f, "%s %s\n", e->name,
+			    *(const int *)p ? "yes" : "no");
 			break;
 		case CONF_ENUM:
-			if (e->choices == NULL ||
-			    enum_name(e->choices, *(const int *)p, &s, &len) != 0)
+			if (e->choices == NULL || enum_name(e->choices,
+			    *(const int *)p, &s, &len) != 0)
 				fprintf(f, "# %s (invalid %d)\n", e->name,
 				    *(const int *)p);
 			else

@@ -63,7 +63,8 @@ http_path_split(const char *url, struct http_path *p)
 		while (i < len && url[i] != '/')
 			i++;
 		plen = i - start;
-		if (n == HTTP_PATH_PARTS || !http_path_component_ok(url + start, plen))
+		if (n == HTTP_PATH_PARTS ||
+		    !http_path_component_ok(url + start, plen))
 			return -EINVAL;
 		memcpy(p->part[n], url + start, plen);
 		p->part[n][plen] = '\0';

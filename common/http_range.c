@@ -108,7 +108,8 @@ http_range_parse(const char *hdr, uint64_t size, struct http_range *r)
 		} else {
 			return HTTP_RANGE_NONE;
 		}
-		/* int-range = first-pos "-" [ last-pos ]; suffix = "-" length */
+		/* int-range = first-pos "-" [ last-pos ]; suffix-range =
+		 * "-" suffix-length */
 		if ((ha = read_pos(&in, &x)) < 0)
 			return HTTP_RANGE_NONE;
 		if (rd_u8(&in, &c) != 0 || c != '-')

@@ -141,7 +141,7 @@ main(int argc, char **argv)
 	struct rtmp_server *rtmp = NULL;
 	struct http_origin *http = NULL;
 	char *token = NULL;
-	bool check_only = false, verbose = false;
+	bool check_only = false, verbose = false, ran = false;
 	int opt, sigfd = -1, rc = 1, sig;
 	sigset_t mask;
 
@@ -252,6 +252,7 @@ main(int argc, char **argv)
 	log_info("cdn-origin %s: RTMP on port %d, HTTP on port %d, data in %s", PACKAGE_VERSION,
 	    rtmp_server_port(rtmp), http_origin_port(http), cfg.data_dir);
 
+	ran = true;
 	sig = rtmp_server_run(rtmp, sigfd);
 	if (sig > 0)
 		log_info("%s: ending every stream, then stopping", strsignal(sig));
@@ -268,7 +269,7 @@ out:
 		close(sigfd);
 	free(token);
 	conf_free(origin_conf_desc, origin_conf_n, &cfg);
-	if (rc == 0)
+	if (ran && rc == 0)
 		log_info("stopped");
 	return rc;
 }

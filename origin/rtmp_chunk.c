@@ -183,7 +183,7 @@ rd_chunk(struct rtmp_chunk_rd *r, struct rd *in, rtmp_msg_cb cb, void *arg)
 	/*
 	 * Work on a copy of the slot; it is written back only when the whole
 	 * chunk is in. A type 0-2 header while a message is half read starts
-	 * over, as the header gives a new length (ffmpeg does the same).
+	 * over: the header gives a new length, so the old bytes cannot belong.
 	 */
 	if (st != NULL)
 		nst = *st;
@@ -211,7 +211,7 @@ rd_chunk(struct rtmp_chunk_rd *r, struct rd *in, rtmp_msg_cb cb, void *arg)
 		nst.has_ext = ts_field == TS_EXTENDED;
 		nst.ext_val = ext;
 		nst.delta = nst.has_ext ? ext : ts_field;
-		nst.timestamp += nst.delta;  /* 32-bit wrap, spec 5.3.1.2.2 */
+		nst.timestamp += nst.delta;  /* wraps mod 2^32 (spec 5.3.1.2) */
 		break;
 	default:
 		if (nst.has_ext) {

@@ -78,7 +78,7 @@ check_roundtrip(const struct fcfg *a, int verbose)
 	}
 	t2 = dump(&b, verbose, &l2);
 	if (l1 != l2 || memcmp(t1, t2, l1) != 0) {
-		fprintf(stderr, "dump differs after reload:\n%s---\n%s", t1, t2);
+		fprintf(stderr, "dump differs on reload:\n%s---\n%s", t1, t2);
 		abort();
 	}
 	free(t1);
@@ -93,13 +93,14 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	struct fcfg c;
 	char *s;
 	size_t i;
-	int port;
+	int port, rc;
 
 	/* 1: the whole input as a file */
 	memset(&c, 0, sizeof(c));
 	if (conf_defaults(fdesc, NF, &c, err) != 0)
 		abort();
-	if (conf_load_text(fdesc, NF, &c, "fuzz", (const char *)d, n, err) == 0) {
+	rc = conf_load_text(fdesc, NF, &c, "fuzz", (const char *)d, n, err);
+	if (rc == 0) {
 		(void)conf_check_required(fdesc, NF, &c, err);
 		check_roundtrip(&c, 0);
 		check_roundtrip(&c, 1);
@@ -126,7 +127,7 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 
 	/* 3: the same string as an address */
 	if (conf_split_addr(s, host, sizeof(host), &port) == 0 &&
-	    (port < 1 || port > 65535 || strlen(host) >= sizeof(host)))
+	    (port < 0 || port > 65535 || strlen(host) >= sizeof(host)))
 		abort();
 	free(s);
 	return 0;

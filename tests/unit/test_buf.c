@@ -362,8 +362,8 @@ t_rd_bytes(void)
 }
 
 #ifdef TEST_BUF_KNOWN_BUGS
-/* rd_bytes/rd_skip/rd_ptr/rd_sub do r->p += 0 on a cursor over NULL: UBSan reports
- * "applying zero offset to null pointer" (C11 6.5.6p8). */
+/* rd_bytes/rd_skip/rd_ptr/rd_sub do r->p += 0 on a cursor over NULL:
+ * UBSan reports "applying zero offset to null pointer" (C11 6.5.6p8). */
 static int
 t_rd_null_zero(void)
 {

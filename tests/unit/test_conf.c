@@ -54,7 +54,8 @@ static const struct conf_desc tdesc[] = {
 	    .max = 60000 },
 	{ "idle", CONF_MSEC, O(idle), .def = "1.5s" },
 	{ "tls", CONF_BOOL, O(tls), .def = "no" },
-	{ "mode", CONF_ENUM, O(mode), .def = "fmp4", .choices = "ts|fmp4|cmaf" },
+	{ "mode", CONF_ENUM, O(mode), .def = "fmp4",
+	    .choices = "ts|fmp4|cmaf" },
 	{ "tags", CONF_STRLIST, O(tags), .def = NULL },
 	{ "peers", CONF_STRLIST, O(peers), .def = "a", .help = "list" },
 };
@@ -257,7 +258,7 @@ static const struct num_case {
 	{ "tls", "2", 0, 0 },
 	{ "tls", "y", 0, 0 },
 	{ "tls", "", 0, 0 },
-	{ "mode", "ts", 1, 0 },
+	{ "mode", "ts", 1, 0 },  /* differs from the poison */
 	{ "mode", "fmp4", 1, 1 },
 	{ "mode", "cmaf", 1, 2 },
 	{ "mode", "TS", 0, 0 },
@@ -265,6 +266,32 @@ static const struct num_case {
 	{ "mode", "", 0, 0 },
 	{ "mode", "ts|fmp4", 0, 0 },
 };
+
+/* Read or write the numeric field of table entry k as a long long. */
+static long long
+num_get(const struct tcfg *c, size_t k)
+{
+	const char *p = (const char *)c + tdesc[k].offset;
+
+	if (tdesc[k].type == CONF_SIZE)
+		return (long long)*(const uint64_t *)p;
+	if (tdesc[k].type == CONF_INT || tdesc[k].type == CONF_MSEC)
+		return *(const long long *)p;
+	return *(const int *)p;
+}
+
+static void
+num_put(struct tcfg *c, size_t k, int v)
+{
+	char *p = (char *)c + tdesc[k].offset;
+
+	if (tdesc[k].type == CONF_SIZE)
+		*(uint64_t *)p = (uint64_t)v;
+	else if (tdesc[k].type == CONF_INT || tdesc[k].type == CONF_MSEC)
+		*(long long *)p = v;
+	else
+		*(int *)p = v;
+}
 
 static int
 t_values(void)
@@ -275,38 +302,30 @@ t_values(void)
 	for (i = 0; i < sizeof(num_cases) / sizeof(num_cases[0]); i++) {
 		const struct num_case *t = &num_cases[i];
 		struct tcfg c, before;
-		long long got = 0;
+		long long got;
 		int rc;
 
 		if (fresh(&c) != 0)
 			return 1;
-		/* Poison the field so a "success" that writes nothing shows. */
 		k = 0;
 		while (strcmp(tdesc[k].name, t->key) != 0)
 			k++;
-		if (tdesc[k].type == CONF_SIZE)
-			*(uint64_t *)((char *)&c + tdesc[k].offset) = 12345;
-		else if (tdesc[k].type == CONF_INT || tdesc[k].type == CONF_MSEC)
-			*(long long *)((char *)&c + tdesc[k].offset) = 12345;
-		else
-			*(int *)((char *)&c + tdesc[k].offset) = 7;
+		/* Poison the field so a "success" that writes nothing shows. */
+		num_put(&c, k, 12345);
 		before = c;
 		rc = conf_set(tdesc, NT, &c, t->key, t->value, "-o", err);
-		if (tdesc[k].type == CONF_SIZE)
-			got = (long long)*(uint64_t *)((char *)&c + tdesc[k].offset);
-		else if (tdesc[k].type == CONF_INT || tdesc[k].type == CONF_MSEC)
-			got = *(long long *)((char *)&c + tdesc[k].offset);
-		else
-			got = *(int *)((char *)&c + tdesc[k].offset);
+		got = num_get(&c, k);
 		if (t->ok && (rc != 0 || got != t->want)) {
-			fprintf(stderr, "  %s '%s': got rc %d value %lld, want "
-			    "%lld (%s)\n", t->key, t->value, rc, got, t->want, err);
+			fprintf(stderr, "  %s '%s': got rc %d value %lld, "
+			    "want %lld (%s)\n", t->key, t->value, rc, got,
+			    t->want, err);
 			failed = 1;
 		}
 		if (!t->ok && (rc != -EINVAL || err[0] == '\0' ||
 		    memcmp(&c, &before, sizeof(c)) != 0)) {
-			fprintf(stderr, "  %s '%s': got rc %d (value %lld), want "
-			    "-EINVAL, cfg untouched\n", t->key, t->value, rc, got);
+			fprintf(stderr, "  %s '%s': got rc %d (value %lld), "
+			    "want -EINVAL, cfg untouched\n", t->key, t->value,
+			    rc, got);
 			failed = 1;
 		}
 		conf_free(tdesc, NT, &c);
@@ -340,18 +359,21 @@ static const struct err_case {
 	{ "tls maybe\n", "t.conf:1: tls: 'maybe' is not a boolean (use yes/no, "
 	    "on/off, true/false or 1/0)" },
 	{ "mode mp4\n", "t.conf:1: mode: 'mp4' is not one of ts|fmp4|cmaf" },
-	{ "listen h:0\n", "t.conf:1: listen: 'h:0': port must be 1..65535" },
+	{ "listen h:65536\n",
+	    "t.conf:1: listen: 'h:65536' has a port outside 0..65535" },
 	{ "listen ::1:80\n", "t.conf:1: listen: '::1:80' is not an address "
 	    "(use host:port, [v6]:port or :port)" },
 	{ "bogus 1\n", "t.conf:1: unknown key 'bogus'" },
-	{ "workers 2\n\nworkers 3\n", "t.conf:3: workers: already set at line 1" },
+	{ "workers 2\n\nworkers 3\n",
+	    "t.conf:3: workers: already set at line 1" },
 	{ "name a\nname a\n", "t.conf:2: name: already set at line 1" },
-	{ "workers\n", "t.conf:1: missing value (write \"\" for an empty one)" },
+	{ "workers\n",
+	    "t.conf:1: missing value (write \"\" for an empty one)" },
 	{ "workers   # none\n",
 	    "t.conf:1: missing value (write \"\" for an empty one)" },
 	{ "name \"abc\n", "t.conf:1: missing closing quote" },
 	{ "name \"abc\\\"\n", "t.conf:1: missing closing quote" },
-	{ "name \"a\\qb\"\n", "t.conf:1: bad escape (only \\\" and \\\\)" },
+	{ "name \"a\\qb\"\n", "t.conf:1: bad escape (use \\\" or \\\\)" },
 	{ "name \"a\" b\n", "t.conf:1: text after the closing quote" },
 	{ "name a\x01z\n", "t.conf:1: name: control character in value" },
 	{ "name a\rb\n", "t.conf:1: name: control character in value" },
@@ -360,8 +382,8 @@ static const struct err_case {
 	{ "title 0123456789012345678901234567890123456789012345678901234567\n"
 	  "title x\n", "t.conf:2: title: already set at line 1" },
 	{ "mode 01234567890123456789012345678901234567890123456789\n",
-	    "t.conf:1: mode: '012345678901234567890123456789012345678901234567..."
-	    "' is not one of ts|fmp4|cmaf" },
+	    "t.conf:1: mode: '01234567890123456789"
+	    "0123456789012345678901234567...' is not one of ts|fmp4|cmaf" },
 	{ "k0123456789012345678901234567890123456789012345678901234567890123 "
 	  "1\n", "t.conf:1: key too long" },
 };
@@ -572,7 +594,9 @@ static const struct addr_case {
 	{ "[::1]:443", 0, "::1", 443 },
 	{ "[fe80::1%eth0]:80", 0, "fe80::1%eth0", 80 },
 	{ "[::ffff:10.0.0.1]:80", 0, "::ffff:10.0.0.1", 80 },
-	{ "h:0", -EINVAL, NULL, 0 },
+	{ "h:0", 0, "h", 0 },  /* any free port */
+	{ ":0", 0, "", 0 },
+	{ "h:000080", -EINVAL, NULL, 0 },
 	{ "h:65536", -EINVAL, NULL, 0 },
 	{ "h:99999999999999999999", -EINVAL, NULL, 0 },
 	{ "h:", -EINVAL, NULL, 0 },
@@ -607,14 +631,16 @@ t_split_addr(void)
 		rc = conf_split_addr(t->addr, host, sizeof(host), &port);
 		if (rc != t->rc || (rc == 0 && (strcmp(host, t->host) != 0 ||
 		    port != t->port))) {
-			fprintf(stderr, "  '%s': got %d '%s' %d, want %d '%s' %d\n",
+			fprintf(stderr, "  '%s': got %d '%s' %d, "
+			    "want %d '%s' %d\n",
 			    t->addr, rc, host, port, t->rc,
 			    t->host ? t->host : "", t->port);
 			failed = 1;
 		}
 	}
 	/* a host that does not fit is refused, not cut */
-	CHECK_INT(conf_split_addr("abcd:80", tiny, sizeof(tiny), &port), -EINVAL);
+	CHECK_INT(conf_split_addr("abcd:80", tiny, sizeof(tiny), &port),
+	    -EINVAL);
 	CHECK_INT(conf_split_addr("abc:80", tiny, sizeof(tiny), &port), 0);
 	CHECK_STR(tiny, "abc");
 	return failed;
@@ -716,7 +742,8 @@ t_roundtrip(void)
 			CHECK(d1 != NULL);
 			CHECK_INT(fresh(&b), 0);
 			if (load(&b, d1) != 0) {
-				fprintf(stderr, "  text %zu dump: %s\n%s", i, err, d1);
+				fprintf(stderr, "  text %zu dump: %s\n%s", i,
+				    err, d1);
 				return 1;
 			}
 			if (!cfg_equal(&a, &b)) {

@@ -117,8 +117,8 @@ t_range(void)
 		    (rc != OK && (r.first != 12345 || r.last != 67890))) {
 			fprintf(stderr, "  \"%s\" size %" PRIu64 ": got %d "
 			    "%" PRIu64 "-%" PRIu64 ", want %d %" PRIu64 "-%"
-			    PRIu64 "\n", t->hdr ? t->hdr : "(null)", t->size, rc,
-			    r.first, r.last, t->want, t->first, t->last);
+			    PRIu64 "\n", t->hdr ? t->hdr : "(null)", t->size,
+			    rc, r.first, r.last, t->want, t->first, t->last);
 			failed = 1;
 		}
 	}
@@ -146,9 +146,9 @@ t_range_bounds(void)
 				continue;
 			n_ok++;
 			if (!(r.first <= r.last && r.last < sizes[j])) {
-				fprintf(stderr, "  \"%s\" size %" PRIu64 ": %" PRIu64
-				    "-%" PRIu64 " out of bounds\n", hdrs[i],
-				    sizes[j], r.first, r.last);
+				fprintf(stderr, "  \"%s\" size %" PRIu64
+				    ": %" PRIu64 "-%" PRIu64 " out of bounds\n",
+				    hdrs[i], sizes[j], r.first, r.last);
 				return 1;
 			}
 		}
@@ -169,8 +169,9 @@ static const struct path_case {
 	{ "/hls/cam1/", 0, 2, { "hls", "cam1" } },
 	{ "/a_b-c~d.e/Z9", 0, 2, { "a_b-c~d.e", "Z9" } },
 	{ "/a..b/x.", 0, 2, { "a..b", "x." } },
-	{ "/1/2/3/4/5/6/7/8", 0, 8, { "1", "2", "3", "4", "5", "6", "7", "8" } },
-	{ "/1/2/3/4/5/6/7/8/", 0, 8, { "1", "2", "3", "4", "5", "6", "7", "8" } },
+	{ "/1/2/3/4/5/6/7/8", 0, 8, { "1", "2", "3", "4", "5", "6", "7", "8" }},
+	{ "/1/2/3/4/5/6/7/8/", 0, 8, { "1", "2", "3", "4", "5", "6", "7", "8" }
+	},
 	{ NULL, -EINVAL, 0, { NULL } },
 	{ "", -EINVAL, 0, { NULL } },
 	{ "hls", -EINVAL, 0, { NULL } },
@@ -220,7 +221,8 @@ t_path(void)
 		for (j = 0; !bad && rc == 0 && j < t->n; j++)
 			bad = strcmp(p.part[j], t->parts[j]) != 0;
 		if (bad) {
-			fprintf(stderr, "  \"%s\": got %d n=%zu, want %d n=%zu\n",
+			fprintf(stderr, "  \"%s\": got %d n=%zu, want %d "
+			    "n=%zu\n",
 			    t->url ? t->url : "(null)", rc, p.n, t->rc, t->n);
 			failed = 1;
 		}
