@@ -38,6 +38,7 @@ COUNTS=${BENCH_COUNTS:-$DEF_COUNTS}
 WINDOW_S=${BENCH_SECONDS:-$DEF_SECONDS}
 WARMUP_S=${BENCH_WARMUP:-2}
 STAGGER_MS=${BENCH_STAGGER_MS:-100}
+NICE=${BENCH_NICE:-0}
 PLAYABLE_TIMEOUT_S=${BENCH_PLAYABLE_TIMEOUT:-30}
 ONLY=${BENCH_ONLY:-both}
 KEEP=${BENCH_KEEP:-0}
@@ -67,6 +68,10 @@ done
 [ "$WINDOW_S" -ge 5 ] && [ "$WINDOW_S" -le 3600 ] || die "BENCH_SECONDS must be 5..3600"
 [ "$PLAYABLE_TIMEOUT_S" -ge 5 ] && [ "$PLAYABLE_TIMEOUT_S" -le 300 ] || die "BENCH_PLAYABLE_TIMEOUT must be 5..300"
 [ "$STAGGER_MS" -le 2000 ] || die "BENCH_STAGGER_MS must be 0..2000"
+case $NICE in -[0-9]|-1[0-9]|-20|[0-9]|1[0-9]) ;; *) die "BENCH_NICE must be -20..19";; esac
+# RUN: how servers, publishers and the poller are started (nice execs, so $!
+# is still the process itself).
+RUN=(nice -n "$NICE")
 [ "$NGINX_WORKERS" -ge 1 ] && [ "$NGINX_WORKERS" -le 16 ] || die "BENCH_NGINX_WORKERS must be 1..16"
 for n in $COUNTS; do
 	is_uint "$n" && [ "$n" -ge 1 ] && [ "$n" -le 200 ] || die "BENCH_COUNTS entries must be 1..200"
@@ -257,6 +262,7 @@ is_uint "$IN_BPS" || die "cannot read the input's bit rate"
 WINDOW_BYTES=$(calc "printf \"%d\", $WINDOW_SEGS * $SEG_TARGET_S * $IN_BPS / 8")
 note "input: $IN_VIDEO, $(calc "printf \"%.2f\", $IN_BPS / 1e6") Mbit/s, $(calc "printf \"%.1f\", $IN_DUR") s"
 note "window bytes: $WINDOW_SEGS x ${SEG_TARGET_S} s x $(calc "printf \"%.2f\", $IN_BPS / 1e6") Mbit/s = $(calc "printf \"%.2f\", $WINDOW_BYTES / 1048576") MiB"
+[ "$NICE" != 0 ] && note "servers, publishers and poller run at nice $NICE"
 note "counts: $COUNTS; measured window ${WINDOW_S} s after all streams are playable + ${WARMUP_S} s; servers: $SERVERS; $NCPU CPUs"
 
 # --- servers --------------------------------------------------------------------
@@ -321,7 +327,7 @@ http {
 EOF
 	"$NGINX_BIN" -t -q -p "$d/" -e "$d/logs/error.log" -c "$d/nginx.conf" >"$d/logs/test.log" 2>&1 ||
 		{ SRV_ERR="nginx -t failed: $(tail -n 3 "$d/logs/test.log" "$d/logs/error.log" 2>/dev/null | tr '\n' ' ')"; return 1; }
-	"$NGINX_BIN" -p "$d/" -e "$d/logs/error.log" -c "$d/nginx.conf" >"$d/logs/stdout.log" 2>&1 &
+	"${RUN[@]}" "$NGINX_BIN" -p "$d/" -e "$d/logs/error.log" -c "$d/nginx.conf" >"$d/logs/stdout.log" 2>&1 &
 	SRV_PID=$!
 	track "$SRV_PID" nginx
 	if ! wait_http "http://127.0.0.1:$HTTP_PORT/" 100 || ! alive "$SRV_PID"; then
@@ -339,7 +345,7 @@ start_origin() {
 	mkdir -p "$d/data" || { SRV_ERR="mkdir"; return 1; }
 	RTMP_PORT=$(pick_port); HTTP_PORT=$(pick_port)
 	# shellcheck disable=SC2086
-	"$ORIGIN_BIN" -o "rtmp_listen=127.0.0.1:$RTMP_PORT" -o "http_listen=127.0.0.1:$HTTP_PORT" \
+	"${RUN[@]}" "$ORIGIN_BIN" -o "rtmp_listen=127.0.0.1:$RTMP_PORT" -o "http_listen=127.0.0.1:$HTTP_PORT" \
 		-o "data_dir=$d/data" -o "segment_target=${SEG_TARGET_S}s" $ORIGIN_OPTS \
 		</dev/null >"$d/origin.log" 2>&1 &
 	SRV_PID=$!
@@ -452,7 +458,7 @@ run_one() {
 	ready_file=$d/poll.ready
 	res_file=$d/poll.out
 	local poll_timeout=$((PLAYABLE_TIMEOUT_S + (n * STAGGER_MS + 999) / 1000))
-	python3 "$PROBE" first-playable --interval 0.02 --timeout "$poll_timeout" \
+	"${RUN[@]}" python3 "$PROBE" first-playable --interval 0.02 --timeout "$poll_timeout" \
 		--ready "$ready_file" <"$list_file" >"$res_file" 2>"$d/poll.err" &
 	poll_pid=$!
 	track "$poll_pid" poller
@@ -467,7 +473,7 @@ run_one() {
 	for ((i = 1; i <= n; i++)); do
 		[ "$i" -gt 1 ] && [ "$STAGGER_MS" -gt 0 ] && sleep "$(calc "printf \"%.3f\", $STAGGER_MS / 1000")"
 		T_START[i]=$(now)
-		ffmpeg -hide_banner -nostdin -loglevel warning -re -stream_loop -1 -i "$INPUT" \
+		"${RUN[@]}" ffmpeg -hide_banner -nostdin -loglevel warning -re -stream_loop -1 -i "$INPUT" \
 			-c copy -f flv "$("${srv}_rtmp" "$i")" </dev/null >"$d/pub$i.log" 2>&1 &
 		PUB[i]=$!
 		track "${PUB[i]}" "ffmpeg s$i"

@@ -743,9 +743,10 @@ split_line(const char *s, size_t len, char *key, char *val, const char **why)
 			}
 			val[o++] = s[i];
 		}
-		for (i++; i < len && is_ws(s[i]); i++)
-			;
-		if (i < len && s[i] != '#') {
+		k0 = ++i;
+		while (i < len && is_ws(s[i]))
+			i++;
+		if (i < len && (s[i] != '#' || i == k0)) {  /* "a"#b */
 			*why = "text after the closing quote";
 			return -1;
 		}

@@ -33,8 +33,9 @@ db_open(const char *path)
 	is_file = strcmp(path, ":memory:") != 0 && path[0] != '\0';
 	/* umask is process-wide; db_open runs at startup, before threads */
 	old_mask = umask(077);
-	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-	    SQLITE_OPEN_NOMUTEX, NULL);
+	rc = sqlite3_open_v2(path, &db,
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+	    NULL);
 	if (rc != SQLITE_OK) {
 		log_errx("db: cannot open %s: %s", path,
 		    db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
@@ -113,23 +114,25 @@ db_migrate(sqlite3 *db, const char *const *steps, int n_steps)
 		if (db_user_version(db, &version) != 0)
 			goto fail;
 		if (version > n_steps) {
-			/* a newer program wrote this file: do not guess its schema */
+			/* a newer program wrote this file: keep out */
 			log_errx("db: schema version %d is newer than this "
 			    "program's %d", version, n_steps);
 			goto fail;
 		}
 		if (version == n_steps)
 			return db_exec(db, "COMMIT");
-		snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", version + 1);
+		snprintf(
+		    sql, sizeof(sql), "PRAGMA user_version=%d", version + 1);
 		if (db_exec(db, steps[version]) != 0 || db_exec(db, sql) != 0 ||
 		    db_exec(db, "COMMIT") != 0) {
-			log_errx("db: migration to version %d failed", version + 1);
+			log_errx(
+			    "db: migration to version %d failed", version + 1);
 			goto fail;
 		}
 		log_info("db: schema migrated to version %d", version + 1);
 	}
 fail:
-	if (!sqlite3_get_autocommit(db))   /* a transaction is still open */
+	if (!sqlite3_get_autocommit(db)) /* a transaction is still open */
 		db_exec(db, "ROLLBACK");
 	return -EIO;
 }

@@ -185,9 +185,9 @@ utf8_valid_len(const unsigned char *s)
 		unsigned char lo = 0x80, hi = 0xbf;
 
 		if (c == 0xe0)
-			lo = 0xa0;      /* overlong */
+			lo = 0xa0; /* overlong */
 		else if (c == 0xed)
-			hi = 0x9f;      /* UTF-16 surrogates */
+			hi = 0x9f; /* UTF-16 surrogates */
 		if (s[1] < lo || s[1] > hi || (s[2] & 0xc0) != 0x80)
 			return 0;
 		return 3;
@@ -196,9 +196,9 @@ utf8_valid_len(const unsigned char *s)
 		unsigned char lo = 0x80, hi = 0xbf;
 
 		if (c == 0xf0)
-			lo = 0x90;      /* overlong */
+			lo = 0x90; /* overlong */
 		else if (c == 0xf4)
-			hi = 0x8f;      /* above U+10FFFF */
+			hi = 0x8f; /* above U+10FFFF */
 		if (s[1] < lo || s[1] > hi || (s[2] & 0xc0) != 0x80 ||
 		    (s[3] & 0xc0) != 0x80)
 			return 0;
@@ -212,7 +212,7 @@ json_escape(struct buf *b, const char *str)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *s = (const unsigned char *)str;
-	const unsigned char *run = s;   /* start of bytes copied verbatim */
+	const unsigned char *run = s; /* start of bytes copied verbatim */
 	size_t n;
 
 	while (*s) {
@@ -227,7 +227,7 @@ json_escape(struct buf *b, const char *str)
 			rep_len = 2;
 			n = 1;
 		} else if (*s < 0x20) {
-			/* RFC 8259 section 7: control characters must be escaped */
+			/* RFC 8259 section 7: controls must be escaped */
 			memcpy(esc, "\\u00", 4);
 			esc[4] = hex[*s >> 4];
 			esc[5] = hex[*s & 0xf];
@@ -235,7 +235,7 @@ json_escape(struct buf *b, const char *str)
 			rep_len = 6;
 			n = 1;
 		} else if ((n = utf8_valid_len(s)) == 0) {
-			rep = "\xef\xbf\xbd";   /* U+FFFD for the one bad byte */
+			rep = "\xef\xbf\xbd"; /* U+FFFD for the one bad byte */
 			rep_len = 3;
 			n = 1;
 		}

@@ -41,7 +41,8 @@
 #define API_PART_MAX 128
 #define API_STREAMS_MAX 1024
 
-#define NAME_RULES "1-64 characters of a-z, 0-9, '_' and '-', " \
+#define NAME_RULES                                                             \
+	"1-64 characters of a-z, 0-9, '_' and '-', "                           \
 	"starting with a letter or digit"
 
 struct api_path {
@@ -89,7 +90,8 @@ reply_errno(struct buf *b, int rc, const char *conflict, const char *missing)
 	case -EINVAL:
 		return reply_error(b, 400, "invalid parameter");
 	default:
-		return reply_error(b, 500, "internal error (see the origin's log)");
+		return reply_error(
+		    b, 500, "internal error (see the origin's log)");
 	}
 }
 
@@ -100,14 +102,15 @@ token_ok(const char *want, const char *auth)
 	size_t got_len, want_len;
 
 	if (want == NULL || want[0] == '\0' || auth == NULL)
-		return false;   /* no token configured: the API stays closed */
+		return false; /* no token configured: the API stays closed */
 	if (strncasecmp(auth, "Bearer ", 7) != 0)
 		return false;
 	got = auth + 7;
 	while (*got == ' ')
 		got++;
 	got_len = strlen(got);
-	while (got_len > 0 && (got[got_len - 1] == ' ' || got[got_len - 1] == '\t'))
+	while (got_len > 0 &&
+	    (got[got_len - 1] == ' ' || got[got_len - 1] == '\t'))
 		got_len--;
 	want_len = strlen(want);
 	if (got_len != want_len) {
@@ -147,7 +150,7 @@ path_split(const char *path, struct api_path *p)
 		p->n++;
 		s += len + (slash ? 1 : 0);
 		if (slash && s == end)
-			return false;   /* "a//" after trimming one slash */
+			return false; /* "a//" after trimming one slash */
 	}
 	return p->n > 0;
 }
@@ -161,8 +164,9 @@ param(const struct admin_req *req, const char *name)
 static bool
 is_truthy(const char *v)
 {
-	return v && (strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0 ||
-	    strcasecmp(v, "yes") == 0);
+	return v &&
+	    (strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0 ||
+		strcasecmp(v, "yes") == 0);
 }
 
 /* Key ids in paths: 1 to 18 decimal digits, so no overflow, no sign. */
@@ -216,7 +220,7 @@ customer_to_json(void *arg, const struct customer *c)
 	json_key(j, "active_keys");
 	json_int(j, c->n_keys);
 	json_obj_end(j);
-	return j->b->err;   /* stop early once the body is full */
+	return j->b->err; /* stop early once the body is full */
 }
 
 static void
@@ -303,13 +307,16 @@ customer_add(struct admin_ctx *ctx, const struct admin_req *req, struct buf *b)
 	if (name == NULL || name[0] == '\0')
 		return reply_error(b, 400, "missing parameter: name");
 	if (!keys_name_ok(name))
-		return reply_error(b, 400, "invalid customer name: use " NAME_RULES);
+		return reply_error(
+		    b, 400, "invalid customer name: use " NAME_RULES);
 	pthread_mutex_lock(&ctx->lock);
 	rc = keys_customer_add(ctx->keys, name, &id);
 	pthread_mutex_unlock(&ctx->lock);
 	if (rc != 0)
-		return reply_errno(b, rc, "a customer with that name already exists "
-		    "(names of revoked customers are not reused)", "");
+		return reply_errno(b, rc,
+		    "a customer with that name already exists "
+		    "(names of revoked customers are not reused)",
+		    "");
 	json_init(&j, b);
 	json_obj_begin(&j);
 	json_key(&j, "id");
@@ -328,7 +335,8 @@ customer_revoke(struct admin_ctx *ctx, const char *name, struct buf *b)
 	int rc;
 
 	if (!keys_name_ok(name))
-		return reply_error(b, 400, "invalid customer name: use " NAME_RULES);
+		return reply_error(
+		    b, 400, "invalid customer name: use " NAME_RULES);
 	pthread_mutex_lock(&ctx->lock);
 	/* remember the active keys first: their publishers must be dropped */
 	rc = keys_key_list(ctx->keys, name, false, collect_id, &live);
@@ -367,14 +375,15 @@ keys_list(struct admin_ctx *ctx, const struct admin_req *req, struct buf *b)
 	if (customer && customer[0] == '\0')
 		customer = NULL;
 	if (customer && !keys_name_ok(customer))
-		return reply_error(b, 400, "invalid customer name: use " NAME_RULES);
+		return reply_error(
+		    b, 400, "invalid customer name: use " NAME_RULES);
 	json_init(&j, b);
 	json_obj_begin(&j);
 	json_key(&j, "keys");
 	json_arr_begin(&j);
 	pthread_mutex_lock(&ctx->lock);
-	rc = keys_key_list(ctx->keys, customer, is_truthy(param(req, "all")),
-	    key_to_json, &j);
+	rc = keys_key_list(
+	    ctx->keys, customer, is_truthy(param(req, "all")), key_to_json, &j);
 	pthread_mutex_unlock(&ctx->lock);
 	json_arr_end(&j);
 	json_obj_end(&j);
@@ -403,17 +412,21 @@ key_add(struct admin_ctx *ctx, const struct admin_req *req, struct buf *b)
 	if (stream == NULL || stream[0] == '\0')
 		return reply_error(b, 400, "missing parameter: stream");
 	if (!keys_name_ok(customer))
-		return reply_error(b, 400, "invalid customer name: use " NAME_RULES);
+		return reply_error(
+		    b, 400, "invalid customer name: use " NAME_RULES);
 	if (!keys_name_ok(stream))
-		return reply_error(b, 400, "invalid stream name: use " NAME_RULES);
+		return reply_error(
+		    b, 400, "invalid stream name: use " NAME_RULES);
 	pthread_mutex_lock(&ctx->lock);
 	rc = keys_key_add(ctx->keys, customer, stream, secret, sec, &sk);
 	pthread_mutex_unlock(&ctx->lock);
-	if (rc == -EINVAL)      /* names were checked above: it is the key */
-		return reply_error(b, 400, "invalid key: use 16-128 printable "
+	if (rc == -EINVAL) /* names were checked above: it is the key */
+		return reply_error(b, 400,
+		    "invalid key: use 16-128 printable "
 		    "ASCII characters without spaces, '/', '?' or '#'");
 	if (rc != 0)
-		return reply_errno(b, rc, "the stream name is held by another "
+		return reply_errno(b, rc,
+		    "the stream name is held by another "
 		    "active key, or that key already exists",
 		    "no such active customer");
 	json_init(&j, b);
@@ -454,7 +467,8 @@ key_revoke(struct admin_ctx *ctx, const char *id_str, struct buf *b)
 	int rc;
 
 	if (!parse_id(id_str, &id))
-		return reply_error(b, 400, "invalid key id: use the number "
+		return reply_error(b, 400,
+		    "invalid key id: use the number "
 		    "shown by key list");
 	pthread_mutex_lock(&ctx->lock);
 	rc = keys_key_revoke(ctx->keys, id, &sk);
@@ -571,7 +585,8 @@ route(struct admin_ctx *ctx, const struct admin_req *req, struct buf *b)
 }
 
 int
-admin_api_handle(struct admin_ctx *ctx, const struct admin_req *req, struct buf *body)
+admin_api_handle(
+    struct admin_ctx *ctx, const struct admin_req *req, struct buf *body)
 {
 	int status;
 

@@ -374,6 +374,20 @@ serve_admin(struct http_origin *h, struct MHD_Connection *conn, struct req *rq, 
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	if (status == 401)
 		MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"cdn-origin\"");
+	if (status == 405) {
+		/* admin_api puts the allowed methods in the body as "allow". */
+		char allow[64] = "";
+		const char *a = b.len ? memmem(b.data, b.len, "\"allow\":\"", 9) : NULL;
+		if (a) {
+			a += 9;
+			size_t n = strcspn(a, "\"");
+			if (n < sizeof(allow) && a + n < (const char *)b.data + b.len) {
+				memcpy(allow, a, n);
+				allow[n] = '\0';
+				MHD_add_response_header(r, "Allow", allow);
+			}
+		}
+	}
 	buf_fini(&b);
 	return queue(conn, rq, (unsigned)status, r, 0);
 }

@@ -30,8 +30,8 @@
 #include "log.h"
 #include "xalloc.h"
 
-#define KEYS_HASH_LEN 32                /* SHA-256 */
-#define KEYS_RAND_BYTES 20              /* 160 bits -> 32 base32 characters */
+#define KEYS_HASH_LEN 32   /* SHA-256 */
+#define KEYS_RAND_BYTES 20 /* 160 bits -> 32 base32 characters */
 #define KEYS_PREFIX "sk_"
 #define KEYS_IMPORT_MIN 16
 
@@ -57,9 +57,9 @@ static const char *const keys_schema[] = {
 };
 
 /* The columns row_to_key reads, in order. */
-#define KEY_COLS \
-	"k.id, k.customer_id, c.name, k.stream, k.hint, k.created_at," \
-	" k.revoked_at, c.revoked_at FROM stream_keys k" \
+#define KEY_COLS                                                               \
+	"k.id, k.customer_id, c.name, k.stream, k.hint, k.created_at,"         \
+	" k.revoked_at, c.revoked_at FROM stream_keys k"                       \
 	" JOIN customers c ON c.id = k.customer_id"
 
 enum {
@@ -76,25 +76,28 @@ enum {
 };
 
 static const char *const keys_sql[ST_COUNT] = {
-	[ST_CUST_ADD] = "INSERT INTO customers(name, created_at) VALUES(?1, ?2)",
+	[ST_CUST_ADD] =
+	    "INSERT INTO customers(name, created_at) VALUES(?1, ?2)",
 	[ST_CUST_REVOKE] = "UPDATE customers SET revoked_at = ?2"
-	    " WHERE name = ?1 AND revoked_at IS NULL",
-	[ST_CUST_REVOKE_KEYS] = "UPDATE stream_keys SET revoked_at = ?2"
+			   " WHERE name = ?1 AND revoked_at IS NULL",
+	[ST_CUST_REVOKE_KEYS] =
+	    "UPDATE stream_keys SET revoked_at = ?2"
 	    " WHERE revoked_at IS NULL"
 	    " AND customer_id = (SELECT id FROM customers WHERE name = ?1)",
-	[ST_CUST_LIST] = "SELECT c.id, c.name, c.created_at, c.revoked_at,"
+	[ST_CUST_LIST] =
+	    "SELECT c.id, c.name, c.created_at, c.revoked_at,"
 	    " (SELECT count(*) FROM stream_keys k"
 	    "  WHERE k.customer_id = c.id AND k.revoked_at IS NULL)"
 	    " FROM customers c ORDER BY c.name",
 	[ST_KEY_ADD] = "INSERT INTO stream_keys"
-	    "(customer_id, stream, key_hash, hint, created_at)"
-	    " SELECT id, ?2, ?3, ?4, ?5 FROM customers"
-	    " WHERE name = ?1 AND revoked_at IS NULL",
+		       "(customer_id, stream, key_hash, hint, created_at)"
+		       " SELECT id, ?2, ?3, ?4, ?5 FROM customers"
+		       " WHERE name = ?1 AND revoked_at IS NULL",
 	[ST_KEY_REVOKE] = "UPDATE stream_keys SET revoked_at = ?2"
-	    " WHERE id = ?1 AND revoked_at IS NULL",
+			  " WHERE id = ?1 AND revoked_at IS NULL",
 	[ST_KEY_GET] = "SELECT " KEY_COLS " WHERE k.id = ?1",
-	[ST_KEY_LIST] = "SELECT " KEY_COLS
-	    " WHERE (?1 IS NULL OR c.name = ?1)"
+	[ST_KEY_LIST] =
+	    "SELECT " KEY_COLS " WHERE (?1 IS NULL OR c.name = ?1)"
 	    " AND (?2 OR (k.revoked_at IS NULL AND c.revoked_at IS NULL))"
 	    " ORDER BY (k.revoked_at IS NOT NULL OR c.revoked_at IS NOT NULL),"
 	    " c.name, k.stream, k.id",
@@ -166,7 +169,7 @@ keys_open(const char *path)
 	if ((k->db = db_open(path)) == NULL)
 		goto fail;
 	if (db_migrate(k->db, keys_schema,
-	    (int)(sizeof(keys_schema) / sizeof(keys_schema[0]))) != 0)
+		(int)(sizeof(keys_schema) / sizeof(keys_schema[0]))) != 0)
 		goto fail;
 	for (int i = 0; i < ST_COUNT; i++)
 		if ((k->st[i] = db_prepare(k->db, keys_sql[i])) == NULL)
@@ -184,7 +187,7 @@ keys_close(struct keys *k)
 	if (k == NULL)
 		return;
 	for (int i = 0; i < ST_COUNT; i++)
-		sqlite3_finalize(k->st[i]);     /* NULL is a no-op */
+		sqlite3_finalize(k->st[i]); /* NULL is a no-op */
 	db_close(k->db);
 	free(k);
 }
@@ -222,7 +225,8 @@ keys_customer_add(struct keys *k, const char *name, int64_t *id)
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (int64_t)time(NULL));
 	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = is_unique_violation(k) ? -EEXIST : step_fail(k, "add customer");
+		rc = is_unique_violation(k) ? -EEXIST
+					    : step_fail(k, "add customer");
 	else if (id)
 		*id = sqlite3_last_insert_rowid(k->db);
 	st_done(st);
@@ -270,8 +274,8 @@ out:
 }
 
 int
-keys_customer_list(struct keys *k, int (*cb)(void *arg, const struct customer *c),
-    void *arg)
+keys_customer_list(
+    struct keys *k, int (*cb)(void *arg, const struct customer *c), void *arg)
 {
 	sqlite3_stmt *st = k->st[ST_CUST_LIST];
 	struct customer c;
@@ -282,7 +286,7 @@ keys_customer_list(struct keys *k, int (*cb)(void *arg, const struct customer *c
 		c.id = sqlite3_column_int64(st, 0);
 		col_text(st, 1, c.name, sizeof(c.name));
 		c.created_s = sqlite3_column_int64(st, 2);
-		c.revoked_s = sqlite3_column_int64(st, 3);   /* NULL reads as 0 */
+		c.revoked_s = sqlite3_column_int64(st, 3); /* NULL reads as 0 */
 		c.n_keys = sqlite3_column_int64(st, 4);
 		if (cb(arg, &c) != 0)
 			break;
@@ -300,7 +304,8 @@ sha256(const void *p, size_t len, uint8_t out[KEYS_HASH_LEN])
 
 	/* one-shot digest: no context to leak or share between threads */
 	if (EVP_Digest(p, len, out, &n, EVP_sha256(), NULL) != 1)
-		memset(out, 0, KEYS_HASH_LEN);  /* never matches a stored digest */
+		memset(
+		    out, 0, KEYS_HASH_LEN); /* never matches a stored digest */
 }
 
 /*
@@ -401,7 +406,7 @@ keys_key_add(struct keys *k, const char *customer, const char *stream,
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = is_unique_violation(k) ? -EEXIST : step_fail(k, "add key");
 	else if (sqlite3_changes(k->db) == 0)
-		rc = -ENOENT;   /* no such active customer */
+		rc = -ENOENT; /* no such active customer */
 	st_done(st);
 	if (rc == 0)
 		rc = key_get(k, sqlite3_last_insert_rowid(k->db), &sk);
@@ -409,7 +414,8 @@ keys_key_add(struct keys *k, const char *customer, const char *stream,
 		memcpy(secret_out, sec, len + 1);
 		if (out)
 			*out = sk;
-		log_info("keys: key %" PRId64 " (hint %s) created for %s, stream %s",
+		log_info("keys: key %" PRId64
+			 " (hint %s) created for %s, stream %s",
 		    sk.id, sk.hint, sk.customer, sk.stream);
 	}
 	OPENSSL_cleanse(sec, sizeof(sec));
@@ -482,7 +488,7 @@ keys_lookup(struct keys *k, const char *secret, struct stream_key *out)
 	s = sqlite3_step(st);
 	if (s == SQLITE_ROW) {
 		row_to_key(st, &sk);
-		/* filled for revoked keys too, so the caller can log id and hint */
+		/* filled when revoked too: the caller logs id, hint */
 		if (out)
 			*out = sk;
 		rc = sk.revoked_s ? -EACCES : 0;

@@ -788,6 +788,7 @@ rtmp_session_input(struct rtmp_session *s, const uint8_t *p, size_t len, size_t 
 		}
 		if (rc == 0)
 			goto out;
+		log_debug("handshake: %s", s->hs.scheme >= 0 ? "digest" : "simple");
 		s->state = SESS_COMMANDS;
 		rc = 0;
 	}

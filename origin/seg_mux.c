@@ -15,8 +15,12 @@
  * every segment opens with PAT/PMT; the muxer inserts h264_mp4toannexb for
  * avcC input (Annex B with SPS/PPS before each IDR) and writes ADTS for raw
  * AAC. PTS/DTS in the TS are the output timeline plus the muxer's constant
- * max_delay (0.7 s), which keeps PCR below DTS; we leave that as FFmpeg does.
- * fMP4 (RFC 8216 3.3): movflags=+frag_custom+dash+delay_moov. With delay_moov
+ * offset (2 * max_delay = 1.4 s, as with the ffmpeg tool), which keeps PCR
+ * below DTS; mpegts_copyts would put PCR below zero for a stream starting
+ * at 0. fMP4 timestamps are the output timeline itself.
+ * fMP4 (RFC 8216 3.3): movflags=+frag_custom+dash+delay_moov+skip_sidx
+ * (a segment is one moof+mdat; the per-track sidx boxes that dash would add
+ * serve no HLS player). With delay_moov
  * the init segment (ftyp+moov) is written at the first flush, so
  * seg_mux_init_segment returns -EAGAIN until the first segment is cut; it is
  * ready when the callback sees that first segment.
@@ -54,6 +58,8 @@
 #define SEG_MUX_MIN_BYTES  (64 * 1024)   /* smallest seg_max_bytes accepted */
 #define SEG_MUX_SLACK      (8 * 1024)    /* muxer-held bytes we cannot see */
 #define SEG_MUX_VIDEO_MS   40            /* frame duration until measured */
+/* |dts| beyond this (35,000 years of ms) is garbage, refused: no overflow */
+#define SEG_MUX_MAX_TS     (INT64_C(1) << 50)
 
 struct seg_mux {
 	unsigned magic;
@@ -170,7 +176,7 @@ check_params(const struct seg_mux_params *p)
 	if (p->format != SEG_FMT_TS && p->format != SEG_FMT_FMP4)
 		return -EINVAL;
 	if (p->target_ms <= 0 || p->target_ms > 3600 * 1000 ||
-	    p->max_gap_ms <= 0)
+	    p->max_gap_ms <= 0 || p->max_gap_ms > 3600 * 1000)
 		return -EINVAL;
 	if (p->seg_max_bytes < SEG_MUX_MIN_BYTES ||
 	    p->seg_max_bytes > SIZE_MAX / 4)
@@ -255,7 +261,7 @@ seg_mux_new(const struct seg_mux_params *p, seg_mux_emit_cb cb, void *arg)
 	m->oc->max_delay = 700000;
 
 	if (p->format == SEG_FMT_FMP4) {
-		av_dict_set(&opts, "movflags", "+frag_custom+dash+delay_moov", 0);
+		av_dict_set(&opts, "movflags", "+frag_custom+dash+delay_moov+skip_sidx", 0);
 	} else {
 		/* PAT/PMT once per segment (resend_headers), not every 0.1 s. */
 		av_dict_set(&opts, "mpegts_flags", "+resend_headers", 0);
@@ -426,8 +432,12 @@ seal(struct seg_mux *m, int64_t end_ms)
 		    m->seg_pkts);
 		return -EIO;
 	}
-	if (m->p.format == SEG_FMT_TS)
+	if (m->p.format == SEG_FMT_TS) {
 		ts_pat_first(m->seg.data, m->seg.len);
+		if (m->seg.len < 188 || m->seg.data[0] != 0x47 ||
+		    ts_pid(m->seg.data) != 0)
+			log_warnx("seg_mux: TS segment does not start with a PAT");
+	}
 	memset(&so, 0, sizeof(so));
 	so.data = buf_steal(&m->seg, &so.len);
 	so.start_ms = m->seg_start_ms;
@@ -454,34 +464,30 @@ map_dts(struct seg_mux *m, const struct media_pkt *pkt, bool *jump)
 	enum media_kind k = pkt->kind, o = k == MEDIA_VIDEO ? MEDIA_AUDIO :
 	    MEDIA_VIDEO;
 	int64_t out, ref, d;
-	bool overflow;
 
+	/*
+	 * No overflow below: |dts| <= 2^50 (seg_mux_write), and the output
+	 * advances by at most max_gap_ms (+ a frame) per packet from 2^50.
+	 */
 	*jump = false;
-	overflow = __builtin_add_overflow(pkt->dts_ms, m->offset_ms, &out);
+	out = pkt->dts_ms + m->offset_ms;
 	if (m->have_last[k]) {
-		if (overflow || __builtin_sub_overflow(out, m->last_out[k], &d) ||
-		    d < 0 || d > m->p.max_gap_ms)
+		d = out - m->last_out[k];
+		if (d < 0 || d > m->p.max_gap_ms)
 			*jump = true;
 		else if (d == 0)
 			out++;  /* muxers want strictly rising DTS per stream */
 	} else if (m->have_last[o]) {
-		if (overflow || __builtin_sub_overflow(out, m->last_out[o], &d) ||
-		    d < -m->p.max_gap_ms || d > m->p.max_gap_ms)
+		d = out - m->last_out[o];
+		if (d < -m->p.max_gap_ms || d > m->p.max_gap_ms)
 			*jump = true;
-	} else if (overflow) {
-		out = 0;
-		m->offset_ms = -pkt->dts_ms;
 	}
 	if (*jump) {
 		ref = m->have_last[k] ? m->last_out[k] : m->last_out[o];
 		if (m->have_last[o] && m->last_out[o] > ref)
 			ref = m->last_out[o];
 		out = ref + m->frame_ms[k];
-		if (__builtin_sub_overflow(out, pkt->dts_ms, &m->offset_ms)) {
-			/* Cannot represent the shift: restart the timeline. */
-			m->offset_ms = 0;
-			out = pkt->dts_ms;
-		}
+		m->offset_ms = out - pkt->dts_ms;
 	} else if (m->have_last[k]) {
 		d = out - m->last_out[k];
 		if (d > 0 && d < (k == MEDIA_VIDEO ? 1000 : 500))
@@ -577,6 +583,9 @@ seg_mux_write(struct seg_mux *m, const struct media_pkt *pkt)
 		return m->err;
 	if ((pkt->kind != MEDIA_VIDEO && pkt->kind != MEDIA_AUDIO) ||
 	    m->st_idx[pkt->kind] < 0)
+		return -EINVAL;
+	if (pkt->dts_ms > SEG_MUX_MAX_TS || pkt->dts_ms < -SEG_MUX_MAX_TS ||
+	    pkt->cts_ms < -1000000 || pkt->cts_ms > 1000000)
 		return -EINVAL;
 	if (pkt->data == NULL || pkt->len == 0) {
 		m->dropped++;

@@ -5,5 +5,6 @@ DEPS_BUILD="build-essential autoconf automake autoconf-archive pkg-config
  libsqlite3-dev libcurl4-openssl-dev"
 # Run and test: ffmpeg/ffprobe are the broadcaster and the player in tests and
 # in the demo; curl and sqlite3 are used by the integration tests; clang and
-# its runtime give libFuzzer and the sanitizers.
-DEPS_TEST="ffmpeg curl sqlite3 clang libclang-rt-14-dev procps iproute2"
+# its runtime give libFuzzer and the sanitizers; librtmp (the library OBS is
+# built on) drives an OBS-like test publisher.
+DEPS_TEST="librtmp-dev ffmpeg curl sqlite3 clang libclang-rt-14-dev procps iproute2"

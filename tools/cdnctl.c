@@ -32,7 +32,7 @@
 
 #define CDNCTL_DEFAULT_URL "http://127.0.0.1:8080"
 #define CDNCTL_TOKEN_FILE "/var/lib/cdn/admin.token"
-#define CDNCTL_BODY_MAX (4u << 20)      /* largest response we accept */
+#define CDNCTL_BODY_MAX (4u << 20) /* largest response we accept */
 #define CDNCTL_TOKEN_MAX 4096
 #define CDNCTL_TIMEOUT_MS 30000
 #define CDNCTL_CONNECT_TIMEOUT_MS 5000
@@ -40,7 +40,7 @@
 #define EXIT_API 1
 #define EXIT_USAGE 2
 
-/* --- options --------------------------------------------------------------- */
+/* --- options ------------------------------------------------------- */
 
 enum {
 	OPT_CUSTOMER = 1 << 0,
@@ -56,42 +56,48 @@ struct opts {
 	bool json;
 	const char *customer, *stream, *key;
 	bool all;
-	unsigned given;         /* OPT_* seen on the command line */
+	unsigned given; /* OPT_* seen on the command line */
 	const char *pos[8];
 	int n_pos;
-	char *token_buf;        /* token read from a file */
+	char *token_buf; /* token read from a file */
 };
 
 static void
 usage(FILE *f)
 {
+	/* clang-format off: the text is laid out as it prints */
 	fputs(
 "usage: cdnctl [-u URL] [--token TOKEN | --token-file FILE] [--json] COMMAND\n"
 "\n"
 "commands:\n"
-"  customer add NAME                              add a customer\n"
-"  customer list                                  list customers\n"
-"  customer revoke NAME                           revoke a customer and all its keys\n"
-"  key add --customer C --stream S [--key K]      create a stream key (shown once)\n"
-"  key list [--customer C] [--all]                list keys (--all: revoked too)\n"
-"  key revoke ID                                  revoke a key, dropping its publisher\n"
-"  streams                                        live and recently ended streams\n"
+"  customer add NAME            add a customer\n"
+"  customer list                list customers\n"
+"  customer revoke NAME         revoke a customer and all its keys\n"
+"  key add --customer C --stream S [--key K]\n"
+"                               create a stream key (shown only once)\n"
+"  key list [--customer C] [--all]\n"
+"                               list keys (--all: revoked ones too)\n"
+"  key revoke ID                revoke a key, dropping its publisher\n"
+"  streams                      live and recently ended streams\n"
 "\n"
 "options:\n"
-"  -u, --url URL        the origin (default $CDN_ORIGIN_URL or " CDNCTL_DEFAULT_URL ")\n"
-"  --token TOKEN        admin token (else --token-file, $CDN_ADMIN_TOKEN,\n"
-"                       or the file " CDNCTL_TOKEN_FILE ")\n"
-"  --token-file FILE    read the admin token from FILE\n"
-"  --json               print the API's JSON response as is\n"
-"  -h, --help           this text\n"
-"  -V, --version        print the version\n"
+"  -u, --url URL       the origin (default: $CDN_ORIGIN_URL, else\n"
+"                      " CDNCTL_DEFAULT_URL ")\n"
+"  --token TOKEN       the admin token (default: --token-file, else\n"
+"                      $CDN_ADMIN_TOKEN, else " CDNCTL_TOKEN_FILE ")\n"
+"  --token-file FILE   read the admin token from FILE\n"
+"  --json              print the API's JSON response as is\n"
+"  -h, --help          this text\n"
+"  -V, --version       print the version\n"
 "\n"
 "Names are 1-64 characters of a-z, 0-9, '_' and '-', starting with a letter\n"
 "or digit. Exit status: 0 ok, 1 API or connection error, 2 usage error.\n",
 	    f);
+	/* clang-format on */
 }
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
 
 static int
 usage_error(const char *fmt, ...)
@@ -123,7 +129,8 @@ parse_args(int argc, char **argv, struct opts *o)
 			return 0;
 		}
 		if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
-			printf("cdnctl (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+			printf(
+			    "cdnctl (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
 			return 0;
 		}
 		if (strcmp(a, "--json") == 0) {
@@ -149,7 +156,8 @@ parse_args(int argc, char **argv, struct opts *o)
 			val = &o->key, flag = OPT_KEY;
 		if (val) {
 			if (i + 1 >= argc)
-				return usage_error("option %s needs a value", a);
+				return usage_error(
+				    "option %s needs a value", a);
 			*val = argv[++i];
 			o->given |= flag;
 			continue;
@@ -169,17 +177,21 @@ token_clean(char *t, const char *from)
 {
 	size_t n = strlen(t);
 
-	while (n > 0 && (t[n - 1] == '\n' || t[n - 1] == '\r' ||
-	    t[n - 1] == ' ' || t[n - 1] == '\t'))
+	while (n > 0 &&
+	    (t[n - 1] == '\n' || t[n - 1] == '\r' || t[n - 1] == ' ' ||
+		t[n - 1] == '\t'))
 		t[--n] = '\0';
 	if (n == 0) {
-		fprintf(stderr, "cdnctl: the admin token from %s is empty\n", from);
+		fprintf(
+		    stderr, "cdnctl: the admin token from %s is empty\n", from);
 		return EXIT_USAGE;
 	}
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)t[i] < 0x20 || t[i] == 0x7f) {
-			fprintf(stderr, "cdnctl: the admin token from %s contains "
-			    "control characters\n", from);
+			fprintf(stderr,
+			    "cdnctl: the admin token from %s contains "
+			    "control characters\n",
+			    from);
 			return EXIT_USAGE;
 		}
 	return 0;
@@ -193,12 +205,14 @@ token_read_file(struct opts *o, const char *path, bool is_default)
 
 	if (f == NULL) {
 		if (is_default)
-			fprintf(stderr, "cdnctl: no admin token: use --token, "
-			    "--token-file or $CDN_ADMIN_TOKEN (cannot read %s: %s)\n",
+			fprintf(stderr,
+			    "cdnctl: no admin token: use --token, --token-file "
+			    "or $CDN_ADMIN_TOKEN (cannot read %s: %s)\n",
 			    path, strerror(errno));
 		else
-			fprintf(stderr, "cdnctl: cannot read the token file %s: %s\n",
-			    path, strerror(errno));
+			fprintf(stderr,
+			    "cdnctl: cannot read the token file %s: %s\n", path,
+			    strerror(errno));
 		return EXIT_USAGE;
 	}
 	if ((o->token_buf = xmalloc(CDNCTL_TOKEN_MAX + 1)) == NULL) {
@@ -210,7 +224,8 @@ token_read_file(struct opts *o, const char *path, bool is_default)
 	fclose(f);
 	o->token_buf[n] = '\0';
 	if (strlen(o->token_buf) != n) {
-		fprintf(stderr, "cdnctl: the token file %s is not text\n", path);
+		fprintf(
+		    stderr, "cdnctl: the token file %s is not text\n", path);
 		return EXIT_USAGE;
 	}
 	o->token = o->token_buf;
@@ -254,9 +269,9 @@ struct jv {
 	double num;
 	bool is_int;
 	int64_t i;
-	char *s;                /* JV_STR, NUL-terminated (NUL escapes become U+FFFD) */
-	char *key;              /* the member name, inside an object */
-	size_t n, cap;          /* JV_ARR, JV_OBJ */
+	char *s;       /* JV_STR, NUL-terminated (NUL escapes become U+FFFD) */
+	char *key;     /* the member name, inside an object */
+	size_t n, cap; /* JV_ARR, JV_OBJ */
 	struct jv *kid;
 };
 
@@ -282,8 +297,8 @@ skip_ws(struct rd *r)
 	uint8_t c;
 
 	/* RFC 8259 section 2: space, tab, LF, CR */
-	while (rd_peek_u8(r, &c) == 0 && (c == ' ' || c == '\t' || c == '\n' ||
-	    c == '\r'))
+	while (rd_peek_u8(r, &c) == 0 &&
+	    (c == ' ' || c == '\t' || c == '\n' || c == '\r'))
 		rd_skip(r, 1);
 }
 
@@ -364,7 +379,7 @@ parse_string(struct rd *r, char **out)
 		if (c == '"')
 			break;
 		if (c < 0x20)
-			goto out;       /* RFC 8259 section 7: must be escaped */
+			goto out; /* RFC 8259 section 7: must be escaped */
 		if (c != '\\') {
 			buf_append(&b, &c, 1);
 			continue;
@@ -372,14 +387,26 @@ parse_string(struct rd *r, char **out)
 		if (rd_u8(r, &c) != 0)
 			goto out;
 		switch (c) {
-		case '"': case '\\': case '/':
+		case '"':
+		case '\\':
+		case '/':
 			buf_append(&b, &c, 1);
 			break;
-		case 'b': buf_append(&b, "\b", 1); break;
-		case 'f': buf_append(&b, "\f", 1); break;
-		case 'n': buf_append(&b, "\n", 1); break;
-		case 'r': buf_append(&b, "\r", 1); break;
-		case 't': buf_append(&b, "\t", 1); break;
+		case 'b':
+			buf_append(&b, "\b", 1);
+			break;
+		case 'f':
+			buf_append(&b, "\f", 1);
+			break;
+		case 'n':
+			buf_append(&b, "\n", 1);
+			break;
+		case 'r':
+			buf_append(&b, "\r", 1);
+			break;
+		case 't':
+			buf_append(&b, "\t", 1);
+			break;
 		case 'u': {
 			unsigned cp, lo;
 			struct rd save;
@@ -387,10 +414,11 @@ parse_string(struct rd *r, char **out)
 			if (hex4(r, &cp) != 0)
 				goto out;
 			if (cp >= 0xd800 && cp <= 0xdbff) {
-				/* a high surrogate needs \uDC00-\uDFFF right after */
+				/* a high surrogate needs a low one after */
 				save = *r;
-				if (expect_lit(r, "\\u") == 0 && hex4(r, &lo) == 0 &&
-				    lo >= 0xdc00 && lo <= 0xdfff) {
+				if (expect_lit(r, "\\u") == 0 &&
+				    hex4(r, &lo) == 0 && lo >= 0xdc00 &&
+				    lo <= 0xdfff) {
 					cp = 0x10000 + ((cp - 0xd800) << 10) +
 					    (lo - 0xdc00);
 				} else {
@@ -398,7 +426,8 @@ parse_string(struct rd *r, char **out)
 					cp = 0xfffd;
 				}
 			} else if ((cp >= 0xdc00 && cp <= 0xdfff) || cp == 0) {
-				cp = 0xfffd;    /* lone surrogate; NUL would cut the C string */
+				/* lone surrogate; NUL would cut the string */
+				cp = 0xfffd;
 			}
 			put_utf8(&b, cp);
 			break;
@@ -435,10 +464,11 @@ parse_number(struct rd *r, struct jv *v)
 	bool is_int = true;
 	char *end;
 
-#define TAKE() do {                                                        \
-		if (n == JV_NUM_MAX || rd_u8(r, &c) != 0)                  \
-			return -EPROTO;                                    \
-		tmp[n++] = (char)c;                                        \
+#define TAKE()                                                                 \
+	do {                                                                   \
+		if (n == JV_NUM_MAX || rd_u8(r, &c) != 0)                      \
+			return -EPROTO;                                        \
+		tmp[n++] = (char)c;                                            \
 	} while (0)
 #define PEEK_IS(cond) (rd_peek_u8(r, &c) == 0 && (cond))
 
@@ -533,7 +563,7 @@ parse_container(struct jparse *p, struct jv *v, int depth, bool is_obj)
 			free(key);
 			return rc;
 		}
-		kid->key = key;         /* owned by the tree from here on */
+		kid->key = key; /* owned by the tree from here on */
 		key = NULL;
 		if ((rc = parse_value(p, kid, depth + 1)) != 0)
 			return rc;
@@ -593,7 +623,7 @@ jv_parse(const void *data, size_t len, struct jv *v)
 	rc = parse_value(&p, v, 0);
 	skip_ws(&p.r);
 	if (rc == 0 && p.r.left != 0)
-		rc = -EPROTO;   /* trailing garbage */
+		rc = -EPROTO; /* trailing garbage */
 	if (rc != 0)
 		jv_fini(v);
 	return rc;
@@ -629,7 +659,7 @@ jv_int(const struct jv *o, const char *key, int64_t *out)
 	return true;
 }
 
-/* --- output ---------------------------------------------------------------- */
+/* --- output -------------------------------------------------------- */
 
 /* A copy safe for a terminal: control characters become '?'. */
 static char *
@@ -649,7 +679,7 @@ term_safe(const char *s)
 
 struct table {
 	size_t n_cols, n_rows, cap;
-	char **cells;           /* n_rows * n_cols, row-major */
+	char **cells; /* n_rows * n_cols, row-major */
 	bool oom;
 };
 
@@ -660,7 +690,8 @@ table_row(struct table *t, const char *const *cols)
 		return;
 	if (t->n_rows == t->cap) {
 		size_t ncap = t->cap ? t->cap * 2 : 16;
-		char **c = xreallocarray(t->cells, ncap * t->n_cols, sizeof(*c));
+		char **c =
+		    xreallocarray(t->cells, ncap * t->n_cols, sizeof(*c));
 
 		if (c == NULL) {
 			t->oom = true;
@@ -713,7 +744,8 @@ table_print(struct table *t)
 				printf("%s\n", s);
 				break;
 			}
-			printf("%s%*s", s, (int)(width[c] - display_width(s) + 2), "");
+			printf("%s%*s", s,
+			    (int)(width[c] - display_width(s) + 2), "");
 		}
 	}
 }
@@ -752,13 +784,13 @@ fmt_uptime(char *out, size_t len, int64_t s)
 		snprintf(out, len, "%ds", (int)s);
 }
 
-/* --- HTTP ------------------------------------------------------------------ */
+/* --- HTTP ---------------------------------------------------------- */
 
 struct call {
 	const struct opts *o;
 	struct buf body;
 	long status;
-	struct jv doc;          /* parsed body (not in --json mode on success) */
+	struct jv doc; /* parsed body (not in --json mode on success) */
 };
 
 static size_t
@@ -793,8 +825,8 @@ form_add(struct buf *b, CURL *c, const char *name, const char *value)
  * On success the body is in c->body and, unless --json, parsed into c->doc.
  */
 static int
-http_call(struct call *c, const char *method, const char *path,
-    const char *form)
+http_call(
+    struct call *c, const char *method, const char *path, const char *form)
 {
 	const struct opts *o = c->o;
 	char errbuf[CURL_ERROR_SIZE] = "";
@@ -832,30 +864,37 @@ http_call(struct call *c, const char *method, const char *path,
 	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long)CDNCTL_CONNECT_TIMEOUT_MS);
+	curl_easy_setopt(
+	    curl, CURLOPT_CONNECTTIMEOUT_MS, (long)CDNCTL_CONNECT_TIMEOUT_MS);
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)CDNCTL_TIMEOUT_MS);
-	curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)CDNCTL_BODY_MAX);
+	curl_easy_setopt(
+	    curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)CDNCTL_BODY_MAX);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &c->body);
 	curl_easy_setopt(curl, CURLOPT_USERAGENT, "cdnctl/" PACKAGE_VERSION);
 	if (strcmp(method, "POST") == 0) {
 		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, form ? form : "");
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(form ? form : ""));
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE,
+		    (long)strlen(form ? form : ""));
 	}
 	res = curl_easy_perform(curl);
 	if (res == CURLE_WRITE_ERROR || res == CURLE_FILESIZE_EXCEEDED) {
-		fprintf(stderr, "cdnctl: the origin's response is larger than "
-		    "%u bytes\n", CDNCTL_BODY_MAX);
+		fprintf(stderr,
+		    "cdnctl: the origin's response is larger than "
+		    "%u bytes\n",
+		    CDNCTL_BODY_MAX);
 		goto out;
 	}
 	if (res != CURLE_OK) {
 		fprintf(stderr, "cdnctl: cannot reach the origin at %.*s: %s\n",
-		    (int)base_len, o->url, errbuf[0] ? errbuf : curl_easy_strerror(res));
+		    (int)base_len, o->url,
+		    errbuf[0] ? errbuf : curl_easy_strerror(res));
 		goto out;
 	}
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &c->status);
 	if (c->status == 401) {
-		fputs("cdnctl: the admin token was refused (see --token)\n", stderr);
+		fputs("cdnctl: the admin token was refused (see --token)\n",
+		    stderr);
 		goto out;
 	}
 	if (c->status < 200 || c->status > 299) {
@@ -866,10 +905,12 @@ http_call(struct call *c, const char *method, const char *path,
 		    (msg = jv_get(&err, "error")) != NULL && msg->t == JV_STR) {
 			char *safe = term_safe(msg->s);
 
-			fprintf(stderr, "cdnctl: %s\n", safe ? safe : "(error)");
+			fprintf(
+			    stderr, "cdnctl: %s\n", safe ? safe : "(error)");
 			free(safe);
 		} else {
-			fprintf(stderr, "cdnctl: the origin answered HTTP %ld\n",
+			fprintf(stderr,
+			    "cdnctl: the origin answered HTTP %ld\n",
 			    c->status);
 		}
 		jv_fini(&err);
@@ -880,7 +921,8 @@ http_call(struct call *c, const char *method, const char *path,
 		if (c->body.len == 0 || c->body.data[c->body.len - 1] != '\n')
 			putchar('\n');
 	} else if (jv_parse(c->body.data, c->body.len, &c->doc) != 0) {
-		fputs("cdnctl: the origin's response is not valid JSON\n", stderr);
+		fputs("cdnctl: the origin's response is not valid JSON\n",
+		    stderr);
 		goto out;
 	}
 	rc = 0;
@@ -912,13 +954,14 @@ doc_array(const struct call *c, const char *key)
 	const struct jv *a = jv_get(&c->doc, key);
 
 	if (a == NULL || a->t != JV_ARR) {
-		fprintf(stderr, "cdnctl: unexpected response: no \"%s\" list\n", key);
+		fprintf(stderr, "cdnctl: unexpected response: no \"%s\" list\n",
+		    key);
 		return NULL;
 	}
 	return a;
 }
 
-/* --- commands -------------------------------------------------------------- */
+/* --- commands ------------------------------------------------------ */
 
 static int
 cmd_customer_add(struct call *c, const char *name)
@@ -953,7 +996,8 @@ cmd_customer_list(struct call *c)
 	struct table t = { .n_cols = 5 };
 	int rc;
 
-	if ((rc = http_call(c, "GET", "/api/v1/customers", NULL)) != 0 || c->o->json)
+	if ((rc = http_call(c, "GET", "/api/v1/customers", NULL)) != 0 ||
+	    c->o->json)
 		return rc;
 	if ((a = doc_array(c, "customers")) == NULL)
 		return EXIT_API;
@@ -961,7 +1005,8 @@ cmd_customer_list(struct call *c)
 		puts("no customers");
 		return 0;
 	}
-	table_row(&t, (const char *const[]){ "ID", "NAME", "KEYS", "CREATED", "STATE" });
+	table_row(&t,
+	    (const char *const[]){ "ID", "NAME", "KEYS", "CREATED", "STATE" });
 	for (size_t i = 0; i < a->n; i++) {
 		const struct jv *e = &a->kid[i];
 		char id[24] = "?", keys[24] = "?", created[32], state[48];
@@ -971,7 +1016,8 @@ cmd_customer_list(struct call *c)
 			snprintf(id, sizeof(id), "%" PRId64, v);
 		if (jv_int(e, "active_keys", &v))
 			snprintf(keys, sizeof(keys), "%" PRId64, v);
-		fmt_time(created, sizeof(created), jv_int(e, "created_at", &v) ? v : 0);
+		fmt_time(created, sizeof(created),
+		    jv_int(e, "created_at", &v) ? v : 0);
 		if (jv_int(e, "revoked_at", &v)) {
 			char when[32];
 
@@ -980,8 +1026,9 @@ cmd_customer_list(struct call *c)
 		} else {
 			snprintf(state, sizeof(state), "active");
 		}
-		table_row(&t, (const char *const[]){ id, jv_str(e, "name"), keys,
-		    created, state });
+		table_row(&t,
+		    (const char *const[]){
+			id, jv_str(e, "name"), keys, created, state });
 	}
 	table_print(&t);
 	rc = t.oom ? EXIT_API : 0;
@@ -1012,8 +1059,8 @@ cmd_customer_revoke(struct call *c, const char *name)
 	rc = http_call(c, "POST", (char *)path.data, "");
 	if (rc == 0 && !c->o->json) {
 		jv_int(&c->doc, "keys_revoked", &n);
-		printf("customer %s revoked, with %" PRId64 " active key%s\n", name,
-		    n, n == 1 ? "" : "s");
+		printf("customer %s revoked, with %" PRId64 " active key%s\n",
+		    name, n, n == 1 ? "" : "s");
 	}
 out:
 	buf_fini(&path);
@@ -1041,7 +1088,7 @@ cmd_key_add(struct call *c)
 		return EXIT_API;
 	}
 	rc = http_call(c, "POST", "/api/v1/keys", (char *)form.data);
-	memset(form.data, 0, form.len);         /* may hold an imported key */
+	memset(form.data, 0, form.len); /* may hold an imported key */
 	buf_fini(&form);
 	if (rc == 0 && !o->json) {
 		const struct jv *obs = jv_get(&c->doc, "obs");
@@ -1054,14 +1101,16 @@ cmd_key_add(struct call *c)
 
 		jv_int(&c->doc, "id", &id);
 		if (key && rtmp && server && play && cust && stream) {
-			printf("key %" PRId64 " created for customer %s, stream %s\n\n",
+			printf("key %" PRId64
+			       " created for customer %s, stream %s\n\n",
 			    id, cust, stream);
 			printf("  stream key:      %s\n", key);
 			printf("  RTMP URL:        %s/%s\n", rtmp, key);
 			printf("  OBS server:      %s\n", server);
 			printf("  OBS stream key:  %s\n", key);
 			printf("  playback:        %s\n\n", play);
-			printf("The key is shown only this once: store it now.\n");
+			printf(
+			    "The key is shown only this once: store it now.\n");
 		} else {
 			rc = EXIT_API;
 		}
@@ -1111,8 +1160,9 @@ cmd_key_list(struct call *c)
 		puts("no keys");
 		goto out;
 	}
-	table_row(&t, (const char *const[]){ "ID", "CUSTOMER", "STREAM", "HINT",
-	    "CREATED", "STATE" });
+	table_row(&t,
+	    (const char *const[]){
+		"ID", "CUSTOMER", "STREAM", "HINT", "CREATED", "STATE" });
 	for (size_t i = 0; i < a->n; i++) {
 		const struct jv *e = &a->kid[i];
 		char id[24] = "?", hint[16], created[32], state[48];
@@ -1122,7 +1172,8 @@ cmd_key_list(struct call *c)
 		if (jv_int(e, "id", &v))
 			snprintf(id, sizeof(id), "%" PRId64, v);
 		snprintf(hint, sizeof(hint), "...%s", h ? h : "");
-		fmt_time(created, sizeof(created), jv_int(e, "created_at", &v) ? v : 0);
+		fmt_time(created, sizeof(created),
+		    jv_int(e, "created_at", &v) ? v : 0);
 		if (jv_int(e, "revoked_at", &v)) {
 			char when[32];
 
@@ -1131,8 +1182,9 @@ cmd_key_list(struct call *c)
 		} else {
 			snprintf(state, sizeof(state), "active");
 		}
-		table_row(&t, (const char *const[]){ id, jv_str(e, "customer"),
-		    jv_str(e, "stream"), hint, created, state });
+		table_row(&t,
+		    (const char *const[]){ id, jv_str(e, "customer"),
+			jv_str(e, "stream"), hint, created, state });
 	}
 	table_print(&t);
 	rc = t.oom ? EXIT_API : 0;
@@ -1163,9 +1215,10 @@ cmd_key_revoke(struct call *c, const char *id)
 		char *stream = term_safe(jv_str(&c->doc, "stream"));
 		char *hint = term_safe(jv_str(&c->doc, "hint"));
 
-		printf("key %s (stream %s, hint ...%s) revoked; a publisher using "
-		    "it is disconnected\n", id, stream ? stream : "?",
-		    hint ? hint : "?");
+		printf(
+		    "key %s (stream %s, hint ...%s) revoked; a publisher using "
+		    "it is disconnected\n",
+		    id, stream ? stream : "?", hint ? hint : "?");
 		free(stream);
 		free(hint);
 	}
@@ -1179,7 +1232,8 @@ cmd_streams(struct call *c)
 	const struct jv *a;
 	int rc;
 
-	if ((rc = http_call(c, "GET", "/api/v1/streams", NULL)) != 0 || c->o->json)
+	if ((rc = http_call(c, "GET", "/api/v1/streams", NULL)) != 0 ||
+	    c->o->json)
 		return rc;
 	if ((a = doc_array(c, "streams")) == NULL)
 		return EXIT_API;
@@ -1187,8 +1241,9 @@ cmd_streams(struct call *c)
 		puts("no streams");
 		return 0;
 	}
-	table_row(&t, (const char *const[]){ "NAME", "CUSTOMER", "STATE", "BITRATE",
-	    "UPTIME", "CODECS", "RESOLUTION", "PEER" });
+	table_row(&t,
+	    (const char *const[]){ "NAME", "CUSTOMER", "STATE", "BITRATE",
+		"UPTIME", "CODECS", "RESOLUTION", "PEER" });
 	for (size_t i = 0; i < a->n; i++) {
 		const struct jv *e = &a->kid[i];
 		const char *state = jv_str(e, "state");
@@ -1197,14 +1252,20 @@ cmd_streams(struct call *c)
 		int64_t v, w, h;
 
 		if (jv_int(e, "bitrate_bps", &v) && v > 0)
-			snprintf(rate, sizeof(rate), "%" PRId64 " kbit/s", (v + 500) / 1000);
-		if (state && strcmp(state, "live") == 0 && jv_int(e, "uptime_s", &v))
+			snprintf(rate, sizeof(rate), "%" PRId64 " kbit/s",
+			    (v + 500) / 1000);
+		if (state && strcmp(state, "live") == 0 &&
+		    jv_int(e, "uptime_s", &v))
 			fmt_uptime(up, sizeof(up), v);
-		if (jv_int(e, "width", &w) && jv_int(e, "height", &h) && w > 0 && h > 0)
-			snprintf(res, sizeof(res), "%" PRId64 "x%" PRId64, w, h);
-		table_row(&t, (const char *const[]){ jv_str(e, "name"),
-		    jv_str(e, "customer"), state ? state : "?", rate, up,
-		    codecs && codecs[0] ? codecs : "-", res, jv_str(e, "peer") });
+		if (jv_int(e, "width", &w) && jv_int(e, "height", &h) &&
+		    w > 0 && h > 0)
+			snprintf(
+			    res, sizeof(res), "%" PRId64 "x%" PRId64, w, h);
+		table_row(&t,
+		    (const char *const[]){ jv_str(e, "name"),
+			jv_str(e, "customer"), state ? state : "?", rate, up,
+			codecs && codecs[0] ? codecs : "-", res,
+			jv_str(e, "peer") });
 	}
 	table_print(&t);
 	rc = t.oom ? EXIT_API : 0;
@@ -1214,19 +1275,25 @@ cmd_streams(struct call *c)
 
 /* Which sub-options each command takes, and how many words it has. */
 static int
-check_shape(const struct opts *o, const char *cmd, int n_words, unsigned allowed)
+check_shape(
+    const struct opts *o, const char *cmd, int n_words, unsigned allowed)
 {
-	static const struct { unsigned flag; const char *name; } names[] = {
-		{ OPT_CUSTOMER, "--customer" }, { OPT_STREAM, "--stream" },
-		{ OPT_KEY, "--key" }, { OPT_ALL, "--all" },
+	static const struct {
+		unsigned flag;
+		const char *name;
+	} names[] = {
+		{ OPT_CUSTOMER, "--customer" },
+		{ OPT_STREAM, "--stream" },
+		{ OPT_KEY, "--key" },
+		{ OPT_ALL, "--all" },
 	};
 
 	if (o->n_pos != n_words)
 		return usage_error("wrong number of arguments for '%s'", cmd);
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if ((o->given & names[i].flag) && !(allowed & names[i].flag))
-			return usage_error("'%s' does not take %s", cmd,
-			    names[i].name);
+			return usage_error(
+			    "'%s' does not take %s", cmd, names[i].name);
 	return 0;
 }
 
@@ -1245,23 +1312,29 @@ run(struct opts *o)
 	else if (strcmp(w0, "customer") == 0 && strcmp(w1, "revoke") == 0)
 		rc = check_shape(o, "customer revoke NAME", 3, 0);
 	else if (strcmp(w0, "key") == 0 && strcmp(w1, "add") == 0) {
-		rc = check_shape(o, "key add", 2, OPT_CUSTOMER | OPT_STREAM | OPT_KEY);
+		rc = check_shape(
+		    o, "key add", 2, OPT_CUSTOMER | OPT_STREAM | OPT_KEY);
 		if (rc == 0 && (o->customer == NULL || o->stream == NULL))
-			rc = usage_error("key add needs --customer and --stream");
+			rc = usage_error(
+			    "key add needs --customer and --stream");
 	} else if (strcmp(w0, "key") == 0 && strcmp(w1, "list") == 0)
 		rc = check_shape(o, "key list", 2, OPT_CUSTOMER | OPT_ALL);
 	else if (strcmp(w0, "key") == 0 && strcmp(w1, "revoke") == 0) {
 		rc = check_shape(o, "key revoke ID", 3, 0);
 		if (rc == 0 && !id_ok(o->pos[2]))
-			rc = usage_error("key revoke: '%s' is not a key id (see "
-			    "key list)", o->pos[2]);
-	}
-	else if (strcmp(w0, "streams") == 0)
+			rc =
+			    usage_error("key revoke: '%s' is not a key id (see "
+					"key list)",
+				o->pos[2]);
+	} else if (strcmp(w0, "streams") == 0)
 		rc = check_shape(o, "streams", 1, 0);
 	else
-		return usage_error("unknown command '%s'", o->n_pos > 1 &&
-		    (strcmp(w0, "customer") == 0 || strcmp(w0, "key") == 0) ?
-		    w1 : w0);
+		return usage_error("unknown command '%s'",
+		    o->n_pos > 1 &&
+			    (strcmp(w0, "customer") == 0 ||
+				strcmp(w0, "key") == 0)
+			? w1
+			: w0);
 	if (rc != 0)
 		return rc;
 	if ((rc = token_resolve(o)) != 0)
@@ -1300,9 +1373,11 @@ main(int argc, char **argv)
 	}
 	if (o.url == NULL)
 		o.url = env_url && env_url[0] ? env_url : CDNCTL_DEFAULT_URL;
-	if (strncmp(o.url, "http://", 7) != 0 && strncmp(o.url, "https://", 8) != 0)
+	if (strncmp(o.url, "http://", 7) != 0 &&
+	    strncmp(o.url, "https://", 8) != 0)
 		return usage_error("the origin URL must start with http:// or "
-		    "https:// (got '%s')", o.url);
+				   "https:// (got '%s')",
+		    o.url);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
 		fputs("cdnctl: cannot initialize libcurl\n", stderr);
 		return EXIT_API;

@@ -1016,14 +1016,11 @@ sc_slow_loris(const char *arg)
 
 		if ((rc = send_raw(&p, d + i, 1)) != 0)
 			break;
-		if (poll(&pfd, 1, 200) == 1) {
-			rc = poke_recv(&p, 0);
-			if (is_closed_rc(rc))
-				break;
-			rc = -ETIMEDOUT;
-		}
+		if (poll(&pfd, 1, 200) == 1 && is_closed_rc(rc = poke_recv(&p, 0)))
+			break;
+		rc = -ETIMEDOUT;
 	}
-	if (is_closed_rc(rc))
+	if (is_send_closed(rc) || rc == 0 || rc == -ECONNRESET)
 		rc = pass("closed after %lld ms and %zu bytes", (long long)(now_ms() - t0), i);
 	else if (rc != -ETIMEDOUT)
 		rc = fail("socket error %s", strerror(-rc));

@@ -375,6 +375,7 @@ static const struct err_case {
 	{ "name \"abc\\\"\n", "t.conf:1: missing closing quote" },
 	{ "name \"a\\qb\"\n", "t.conf:1: bad escape (use \\\" or \\\\)" },
 	{ "name \"a\" b\n", "t.conf:1: text after the closing quote" },
+	{ "name \"a\"#b\n", "t.conf:1: text after the closing quote" },
 	{ "name a\x01z\n", "t.conf:1: name: control character in value" },
 	{ "name a\rb\n", "t.conf:1: name: control character in value" },
 	{ "tls yes\r\nname \"x\x7f\"\r\n",

@@ -10,9 +10,9 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdbool.h>
 #include <sys/stat.h>
 
@@ -24,6 +24,14 @@
 #include "keys.h"
 #include "log.h"
 #include "stream.h"
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+#define NAME32 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define NAME64 NAME32 NAME32
+#define ODD_KEY "!\"$%&'()*+,-.:;<=>@[]^_`{|}~"
+#define ALLOW_GP "\"allow\":\"GET, POST\""
+#define ALLOW_P "\"allow\":\"POST\""
+#define CUST_REVOKE "/api/v1/customers/acme/revoke"
 
 /* --- fake stream registry ------------------------------------------------ */
 
@@ -58,37 +66,32 @@ stream_kick_key(int64_t key_id)
 
 /* --- helpers -------------------------------------------------------------- */
 
-static char tmpdir[64];
-static char dbpath[128];
+/*
+ * Cases run in forked children that leave through _exit, so atexit cannot
+ * clean up: main makes one base directory, each case makes its own inside
+ * it, and main removes the whole tree at the end.
+ */
+static char basedir[64];
+static char tmpdir[128];
+static char dbpath[192];
 
-static void
-rm_tmpdir(void)
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
-	DIR *d = opendir(tmpdir);
-	struct dirent *e;
-	char p[512];
-
-	if (d == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", tmpdir, e->d_name);
-		unlink(p);
-	}
-	closedir(d);
-	rmdir(tmpdir);
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
 }
 
-/* A fresh database path in a fresh directory; removed at exit. */
+/* A fresh database path in a fresh directory. */
 static const char *
 tmp_db(void)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_keys.XXXXXX");
+	snprintf(tmpdir, sizeof(tmpdir), "%s/case.XXXXXX", basedir);
 	if (mkdtemp(tmpdir) == NULL)
 		return NULL;
 	snprintf(dbpath, sizeof(dbpath), "%s/keys.db", tmpdir);
-	atexit(rm_tmpdir);
 	return dbpath;
 }
 
@@ -134,7 +137,7 @@ static int
 t_db_open_mode(void)
 {
 	const char *p = tmp_db();
-	char wal[160], shm[160];
+	char wal[256], shm[256];
 	sqlite3 *db;
 	sqlite3_stmt *st;
 
@@ -249,16 +252,19 @@ static const struct {
 	{ "\xe2\x82\xac", "\xe2\x82\xac" },                        /* € */
 	{ "\xf0\x9d\x84\x9e", "\xf0\x9d\x84\x9e" },                /* U+1D11E */
 	{ "\xff", "\xef\xbf\xbd" },
-	{ "a\xc3", "a\xef\xbf\xbd" },                              /* truncated */
+	{ "a\xc3", "a\xef\xbf\xbd" },                    /* truncated */
 	{ "\xc3(", "\xef\xbf\xbd(" },
-	{ "\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd" },                /* overlong '/' */
-	{ "\xe0\x80\xaf", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" }, /* overlong */
-	{ "\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" }, /* surrogate */
-	{ "\xf4\x90\x80\x80",                                      /* > U+10FFFF */
+	{ "\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd" },      /* overlong */
+	/* overlong */
+	{ "\xe0\x80\xaf", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+	/* UTF-16 surrogate */
+	{ "\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+	/* above U+10FFFF */
+	{ "\xf4\x90\x80\x80",
 	  "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
-	{ "\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf" },                /* U+10FFFF */
-	{ "\x80x", "\xef\xbf\xbdx" },                              /* lone continuation */
-	{ "\xe2\x82", "\xef\xbf\xbd\xef\xbf\xbd" },                /* cut at NUL */
+	{ "\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf" },      /* U+10FFFF */
+	{ "\x80x", "\xef\xbf\xbdx" },                    /* continuation */
+	{ "\xe2\x82", "\xef\xbf\xbd\xef\xbf\xbd" },      /* cut at NUL */
 };
 
 static int
@@ -267,7 +273,7 @@ t_json_escape(void)
 	struct buf b;
 
 	buf_init(&b, 1024);
-	for (size_t i = 0; i < sizeof(escape_cases) / sizeof(escape_cases[0]); i++) {
+	for (size_t i = 0; i < NELEM(escape_cases); i++) {
 		buf_reset(&b);
 		json_escape(&b, escape_cases[i].in);
 		buf_append(&b, "", 1);
@@ -353,14 +359,14 @@ static const struct {
 	{ "", false }, { "-a", false }, { "_a", false }, { "Acme", false },
 	{ "a b", false }, { "a/b", false }, { "a.b", false }, { "..", false },
 	{ "a\xc3\xa9", false }, { "a\n", false },
-	{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", true },
-	{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", false },
+	{ NAME64, true },
+	{ NAME64 "a", false },
 };
 
 static int
 t_keys_name_ok(void)
 {
-	for (size_t i = 0; i < sizeof(name_cases) / sizeof(name_cases[0]); i++) {
+	for (size_t i = 0; i < NELEM(name_cases); i++) {
 		if (keys_name_ok(name_cases[i].name) != name_cases[i].ok)
 			fprintf(stderr, "  name \"%s\"\n", name_cases[i].name);
 		CHECK_INT(keys_name_ok(name_cases[i].name), name_cases[i].ok);
@@ -494,16 +500,17 @@ t_keys_import(void)
 	CHECK_INT(keys_customer_add(k, "acme", NULL), 0);
 	CHECK_INT(keys_key_add(k, "acme", "cam1", "my-own-key-0123", sec, NULL),
 	    -EINVAL);                           /* 15 characters */
-	CHECK_INT(keys_key_add(k, "acme", "cam1", "my own key 01234", sec, NULL),
-	    -EINVAL);                           /* space */
-	CHECK_INT(keys_key_add(k, "acme", "cam1", "my-own-key-0123\x01", sec, NULL),
-	    -EINVAL);
-	CHECK_INT(keys_key_add(k, "acme", "cam1", "my-own-key/01234", sec, NULL),
-	    -EINVAL);                           /* would split the RTMP URL */
-	CHECK_INT(keys_key_add(k, "acme", "cam1", "my-own-key?01234", sec, NULL),
-	    -EINVAL);
-	CHECK_INT(keys_key_add(k, "acme", "cam1", "my-own-key#01234", sec, NULL),
-	    -EINVAL);
+	CHECK_INT(keys_key_add(k, "acme", "cam1", "my own key 01234", sec,
+	    NULL), -EINVAL);                    /* space */
+	CHECK_INT(keys_key_add(k, "acme", "cam1", "my-own-key-0123\x01", sec,
+	    NULL), -EINVAL);
+	/* these would split the RTMP URL */
+	CHECK_INT(keys_key_add(k, "acme", "cam1", "my-own-key/01234", sec,
+	    NULL), -EINVAL);
+	CHECK_INT(keys_key_add(k, "acme", "cam1", "my-own-key?01234", sec,
+	    NULL), -EINVAL);
+	CHECK_INT(keys_key_add(k, "acme", "cam1", "my-own-key#01234", sec,
+	    NULL), -EINVAL);
 	CHECK_INT(keys_key_add(k, "acme", "cam1", "my-own-key\x80" "0123", sec,
 	    NULL), -EINVAL);
 	memset(big, 'x', sizeof(big) - 1);
@@ -515,18 +522,18 @@ t_keys_import(void)
 	CHECK_INT(keys_lookup(k, big, &sk), 0);
 	CHECK_STR(sk.stream, "big");
 
-	CHECK_INT(keys_key_add(k, "acme", "cam1", "my-own-key-01234", sec, &sk), 0);
+	CHECK_INT(keys_key_add(k, "acme", "cam1", "my-own-key-01234", sec,
+	    &sk), 0);
 	CHECK_STR(sec, "my-own-key-01234");
 	CHECK_STR(sk.hint, "1234");
 	CHECK_INT(keys_lookup(k, "my-own-key-01234", &sk), 0);
 	CHECK_STR(sk.stream, "cam1");
-	CHECK_INT(keys_key_add(k, "acme", "odd", "!\"$%&'()*+,-.:;<=>@[]^_`{|}~",
-	    sec, NULL), 0);
-	CHECK_INT(keys_lookup(k, "!\"$%&'()*+,-.:;<=>@[]^_`{|}~", &sk), 0);
+	CHECK_INT(keys_key_add(k, "acme", "odd", ODD_KEY, sec, NULL), 0);
+	CHECK_INT(keys_lookup(k, ODD_KEY, &sk), 0);
 	CHECK_STR(sk.stream, "odd");
 	/* the same secret for another stream: refused */
-	CHECK_INT(keys_key_add(k, "acme", "cam2", "my-own-key-01234", sec, NULL),
-	    -EEXIST);
+	CHECK_INT(keys_key_add(k, "acme", "cam2", "my-own-key-01234", sec,
+	    NULL), -EEXIST);
 	CHECK_INT(keys_key_add(k, "Acme", "cam2", NULL, sec, NULL), -EINVAL);
 	CHECK_INT(keys_key_add(k, "acme", "cam 2", NULL, sec, NULL), -EINVAL);
 	CHECK_INT(keys_key_add(k, "nobody", "cam2", NULL, sec, NULL), -ENOENT);
@@ -606,12 +613,13 @@ t_keys_secret_not_stored(void)
 {
 	struct keys *k = open_keys();
 	char gen[KEYS_SECRET_MAX + 1], imp[KEYS_SECRET_MAX + 1];
-	char wal[160];
+	char wal[256];
 	const char *imported = "imported-secret-XYZ-0042";
 
 	CHECK(k != NULL);
 	CHECK_INT(keys_customer_add(k, "acme", NULL), 0);
-	CHECK_INT(keys_key_add(k, "acme", "visible-stream", NULL, gen, NULL), 0);
+	CHECK_INT(keys_key_add(k, "acme", "visible-stream", NULL, gen, NULL),
+	    0);
 	CHECK_INT(keys_key_add(k, "acme", "other", imported, imp, NULL), 0);
 	CHECK_INT(file_mode(dbpath), 0600);
 	snprintf(wal, sizeof(wal), "%s-wal", dbpath);
@@ -715,7 +723,8 @@ t_admin_auth(void)
 	CHECK_INT(api_setup(), 0);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		if (api("GET", "/api/v1/customers", bad[i], NULL) != 401)
-			fprintf(stderr, "  auth \"%s\"\n", bad[i] ? bad[i] : "(null)");
+			fprintf(stderr, "  auth \"%s\"\n",
+			    bad[i] ? bad[i] : "(null)");
 		CHECK_INT(api("GET", "/api/v1/customers", bad[i], NULL), 401);
 		CHECK_BODY_HAS("\"error\":");
 	}
@@ -746,10 +755,10 @@ t_admin_routing(void)
 		{ "GET", "/api/v1/customers/acme", 404, "\"error\":" },
 		{ "GET", "/api/v1/customers//revoke", 404, "\"error\":" },
 		{ "GET", "/api/v1/keys/1/revoke/x", 404, "\"error\":" },
-		{ "DELETE", "/api/v1/customers", 405, "\"allow\":\"GET, POST\"" },
-		{ "GET", "/api/v1/customers/acme/revoke", 405, "\"allow\":\"POST\"" },
-		{ "GET", "/api/v1/keys/1/revoke", 405, "\"allow\":\"POST\"" },
-		{ "PUT", "/api/v1/keys", 405, "\"allow\":\"GET, POST\"" },
+		{ "DELETE", "/api/v1/customers", 405, ALLOW_GP },
+		{ "GET", "/api/v1/customers/acme/revoke", 405, ALLOW_P },
+		{ "GET", "/api/v1/keys/1/revoke", 405, ALLOW_P },
+		{ "PUT", "/api/v1/keys", 405, ALLOW_GP },
 		{ "POST", "/api/v1/streams", 405, "\"allow\":\"GET\"" },
 		{ "GET", "/api/v1/customers/", 200, "{\"customers\":[]}" },
 		{ "GET", "/api/v1/customers?x=1", 200, "{\"customers\":[]}" },
@@ -804,11 +813,14 @@ t_admin_keys(void)
 {
 	struct fake_params cust = { { "name" }, { "acme" } };
 	struct fake_params bad = { { "name" }, { "no way" } };
-	struct fake_params key = { { "customer", "stream" }, { "acme", "cam1" } };
-	struct fake_params key2 = { { "customer", "stream" }, { "acme", "cam1" } };
+	struct fake_params key = { { "customer", "stream" },
+		{ "acme", "cam1" } };
+	struct fake_params key2 = { { "customer", "stream" },
+		{ "acme", "cam1" } };
 	struct fake_params badstream = { { "customer", "stream" },
 		{ "acme", "cam/1" } };
-	struct fake_params nocust = { { "customer", "stream" }, { "zz", "cam5" } };
+	struct fake_params nocust = { { "customer", "stream" },
+		{ "zz", "cam5" } };
 	struct fake_params imp = { { "customer", "stream", "key" },
 		{ "acme", "cam2", "short" } };
 	struct fake_params imp2 = { { "customer", "stream", "key" },
@@ -837,8 +849,8 @@ t_admin_keys(void)
 	CHECK_BODY_HAS("\"customer\":\"acme\"");
 	CHECK_BODY_HAS("\"stream\":\"cam1\"");
 	CHECK_BODY_HAS("\"rtmp_url\":\"rtmp://origin.example:1935/live\"");
-	CHECK_BODY_HAS("\"obs\":{\"server\":\"rtmp://origin.example:1935/live\","
-	    "\"stream_key\":\"sk_");
+	CHECK_BODY_HAS("\"obs\":{\"server\":"
+	    "\"rtmp://origin.example:1935/live\",\"stream_key\":\"sk_");
 	CHECK_BODY_HAS("\"playback\":\"/hls/cam1/index.m3u8\"");
 	CHECK_INT(body_field("key", secret, sizeof(secret)), 0);
 	CHECK_INT(body_field("stream_key", obs_key, sizeof(obs_key)), 0);
@@ -866,7 +878,8 @@ t_admin_keys(void)
 
 	/* revoking a key drops its publisher */
 	n_kicked = 0;
-	snprintf(path, sizeof(path), "/api/v1/keys/%lld/revoke", (long long)sk.id);
+	snprintf(path, sizeof(path), "/api/v1/keys/%lld/revoke",
+	    (long long)sk.id);
 	CHECK_INT(api("POST", path, AUTH, NULL), 200);
 	CHECK_BODY_HAS("\"revoked_at\":");
 	CHECK(strstr(BODY, secret) == NULL);
@@ -882,16 +895,17 @@ t_admin_keys(void)
 	CHECK_BODY_HAS("\"stream\":\"cam1\"");
 	CHECK_INT(api("GET", "/api/v1/keys", AUTH, &bycust), 200);
 	CHECK_BODY_HAS("\"stream\":\"cam2\"");
-	CHECK_INT(api("GET", "/api/v1/keys", AUTH, &bad), 200); /* no "customer" */
+	/* no "customer" parameter: every active key */
+	CHECK_INT(api("GET", "/api/v1/keys", AUTH, &bad), 200);
 
 	/* revoking the customer drops the publishers of its active keys */
 	n_kicked = 0;
-	CHECK_INT(api("POST", "/api/v1/customers/acme/revoke", AUTH, NULL), 200);
+	CHECK_INT(api("POST", CUST_REVOKE, AUTH, NULL), 200);
 	CHECK_BODY_HAS("\"keys_revoked\":1");
 	CHECK_INT(n_kicked, 1);
 	CHECK(kicked[0] != sk.id);
 	CHECK_INT(keys_lookup(actx.keys, "imported-key-00001", NULL), -EACCES);
-	CHECK_INT(api("POST", "/api/v1/customers/acme/revoke", AUTH, NULL), 404);
+	CHECK_INT(api("POST", CUST_REVOKE, AUTH, NULL), 404);
 	CHECK_INT(api("POST", "/api/v1/keys", AUTH, &imp2), 404);
 	return 0;
 }
@@ -910,7 +924,8 @@ t_admin_streams(void)
 	CHECK_BODY_HAS("\"peer\":\"192.0.2.1:5000\"");
 	CHECK_BODY_HAS("\"key_id\":7");
 	/* 3723 s, give or take a second of test time */
-	CHECK(strstr(BODY, "\"uptime_s\":3723") || strstr(BODY, "\"uptime_s\":3724"));
+	CHECK(strstr(BODY, "\"uptime_s\":3723") ||
+	    strstr(BODY, "\"uptime_s\":3724"));
 	CHECK_BODY_HAS("\"started_ms\":0,\"uptime_s\":0,");
 	CHECK_BODY_HAS("\"state\":\"ended\"");
 	CHECK_BODY_HAS("\"customer\":\"q\\\"t<\\u0001>\"");
@@ -935,6 +950,11 @@ int
 main(void)
 {
 	log_init("test_keys", LOG_LVL_ERR);
+	snprintf(basedir, sizeof(basedir), "/tmp/test_keys.XXXXXX");
+	if (mkdtemp(basedir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
 	RUN(t_db_open_mode);
 	RUN(t_db_open_existing_wide_mode);
 	RUN(t_db_migrate);
@@ -951,5 +971,6 @@ main(void)
 	RUN(t_admin_keys);
 	RUN(t_admin_streams);
 	RUN(t_admin_body_limit);
+	nftw(basedir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	return check_done();
 }
