@@ -379,9 +379,12 @@ serve_admin(struct http_origin *h, struct MHD_Connection *conn, struct req *rq, 
 		char allow[64] = "";
 		const char *a = b.len ? memmem(b.data, b.len, "\"allow\":\"", 9) : NULL;
 		if (a) {
+			const char *end = (const char *)b.data + b.len;
+			const char *q;
 			a += 9;
-			size_t n = strcspn(a, "\"");
-			if (n < sizeof(allow) && a + n < (const char *)b.data + b.len) {
+			q = memchr(a, '"', (size_t)(end - a));
+			size_t n = q ? (size_t)(q - a) : sizeof(allow);
+			if (n < sizeof(allow)) {
 				memcpy(allow, a, n);
 				allow[n] = '\0';
 				MHD_add_response_header(r, "Allow", allow);
