@@ -74,6 +74,7 @@ struct poke {
 };
 
 static const char *g_host, *g_port, *g_scen;
+static bool g_small_rcvbuf;      /* "deaf": a tiny receive window */
 static uint64_t g_seed, g_rng;
 
 /* ---- small helpers ---------------------------------------------------------- */
@@ -186,6 +187,11 @@ poke_open(struct poke *p)
 		return -EINVAL;
 	}
 	p->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* Before connect, so that the window we announce stays small. */
+	if (p->fd != -1 && g_small_rcvbuf) {
+		int small = 4096;
+		setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	}
 	if (p->fd == -1 || connect(p->fd, ai->ai_addr, ai->ai_addrlen) == -1) {
 		rc = -errno;
 		fprintf(stderr, "rtmp_poke: connect %s:%s: %s\n", g_host, g_port, strerror(errno));
@@ -1094,6 +1100,135 @@ sc_refused(const char *arg)
 	return rc;
 }
 
+/*
+ * The FMLE publish sequence up to publish(key) on message stream 1. Returns
+ * 0 when the onStatus with the given code came, else fails with a message.
+ */
+static int
+poke_publish(struct poke *p, const char *key, double txn, const char *code)
+{
+	int rc;
+
+	rc = send_call(p, 0, "createStream", txn, NULL, NULL);
+	if (rc == 0 && (rc = poke_expect_txn(p, "_result", NULL, txn, READ_TIMEOUT_MS)) != 0) {
+		fail("createStream: %s (replies: %s)", rc == -EPIPE ? "closed" : strerror(-rc),
+		    p->seen);
+		return rc;
+	}
+	if (rc == 0)
+		rc = send_call(p, PUBLISH_MSID, "publish", txn + 1, key, "live");
+	if (rc == 0)
+		rc = poke_expect(p, "onStatus", code, READ_TIMEOUT_MS);
+	if (rc != 0)
+		fail("publish: no onStatus %s (%s; replies: %s)", code,
+		    rc == -EPIPE ? "closed" : strerror(-rc), p->seen);
+	return rc;
+}
+
+/* A correct publish with KEY (no media), then deleteStream: the key must
+ * be free, so Publish.Start. Used after the scenarios that could leak it. */
+static int
+sc_publish_ok(const char *arg)
+{
+	struct poke p;
+	int rc = 1;
+
+	if (arg == NULL || *arg == '\0')
+		return fail("publish-ok needs a KEY") + 1;
+	if (poke_connected(&p) != 0)
+		goto out;
+	if (poke_publish(&p, arg, 2, "NetStream.Publish.Start") != 0)
+		goto out;
+	rc = send_call(&p, PUBLISH_MSID, "deleteStream", 4, NULL, NULL);
+	rc = rc ? fail("deleteStream: %s", strerror(-rc)) : pass("Publish.Start");
+out:
+	poke_close(&p);
+	return rc;
+}
+
+/* publish(KEY) twice on one connection: the second is refused with an
+ * error status and the connection closes; the stream published by the first
+ * must end with it (publish-ok KEY afterwards shows the key is free). */
+static int
+sc_publish_twice(const char *arg)
+{
+	struct poke p;
+	int64_t ms = 0;
+	int rc = 1;
+
+	if (arg == NULL || *arg == '\0')
+		return fail("publish-twice needs a KEY") + 1;
+	if (poke_connected(&p) != 0)
+		goto out;
+	if (poke_publish(&p, arg, 2, "NetStream.Publish.Start") != 0)
+		goto out;
+	rc = send_call(&p, PUBLISH_MSID, "publish", 4, arg, "live");
+	if (rc == 0)
+		rc = poke_expect(&p, "onStatus", "NetStream.Publish.BadName", READ_TIMEOUT_MS);
+	if (rc != 0)
+		rc = fail("second publish: no onStatus NetStream.Publish.BadName (%s; replies: %s)",
+		    rc == -EPIPE ? "closed" : strerror(-rc), p.seen);
+	else if (poke_expect_close(&p, PROMPT_MS, &ms) != 0)
+		rc = fail("connection still open %d ms after the second publish was refused",
+		    PROMPT_MS);
+	else
+		rc = pass("second publish refused, closed %lld ms later", (long long)ms);
+out:
+	poke_close(&p);
+	return rc;
+}
+
+/*
+ * Connect with a tiny receive window, announce a 1-byte acknowledgement
+ * window, then for up to 3 s send Ping Requests (each answered by a Ping
+ * Response and an Acknowledgement) without reading. The replies pile up on
+ * the server; its send buffer is bounded (rtmp_out_buffer), so it must drop
+ * us instead of growing. Its close sits behind the replies it had queued, so
+ * we then read: the end of the stream must come within ARG seconds
+ * (default 10). A server that kept everything would never end the stream.
+ */
+static int
+sc_deaf(const char *arg)
+{
+	struct poke p;
+	long secs = arg_long(arg, 10);
+	int64_t t0, flood_until, ms = 0;
+	size_t n_sent = 0;
+	int rc;
+
+	g_small_rcvbuf = true;
+	if (poke_connected(&p) != 0) {
+		poke_close(&p);
+		return 1;
+	}
+	t0 = now_ms();
+	flood_until = t0 + 3000;
+	rc = rtmp_put_win_ack_size(&p.wr, &p.out, 1);
+	if (rc == 0)
+		rc = send_out(&p);
+	while (rc == 0 && now_ms() < flood_until && n_sent < (32u << 20)) {
+		for (unsigned i = 0; i < 1000; i++)
+			rtmp_put_user_control(&p.wr, &p.out, RTMP_UC_PING_REQUEST, i);
+		n_sent += p.out.len;
+		rc = send_out(&p);
+	}
+	if (rc != 0 && rc != -EAGAIN && !is_send_closed(rc)) {
+		rc = fail("sending pings: %s", strerror(-rc));
+	} else if (is_send_closed(rc)) {
+		rc = pass("dropped after %lld ms and %zu bytes of pings never read",
+		    (long long)(now_ms() - t0), n_sent);
+	} else if (poke_expect_close(&p, (int)(secs * 1000), &ms) != 0) {
+		rc = fail("after %zu bytes of pings never read, the server still holds the "
+		    "connection: %zu bytes received, no end of stream after %ld s", n_sent, p.n_rx,
+		    secs);
+	} else {
+		rc = pass("dropped: %zu bytes of pings sent, %zu bytes of replies drained, then "
+		    "the end of the stream", n_sent, p.n_rx);
+	}
+	poke_close(&p);
+	return rc;
+}
+
 /* The well-behaved control: handshake, connect and createStream work. */
 static int
 sc_connect_ok(const char *arg)
@@ -1141,6 +1276,9 @@ static const struct {
 	{ "bad-key", sc_bad_key, "[KEY] publish a wrong or busy key: BadName, closed" },
 	{ "slow-loris", sc_slow_loris, "[SECS] 1 byte / 200 ms: closed by the deadline" },
 	{ "half-open", sc_half_open, "[SECS] connect, then idle: closed by the deadline" },
+	{ "deaf", sc_deaf, "[SECS] flood pings, never read: dropped (bounded send buffer)" },
+	{ "publish-ok", sc_publish_ok, "KEY publish (no media), Publish.Start" },
+	{ "publish-twice", sc_publish_twice, "KEY publish twice on one connection: refused, closed" },
 	{ "refused", sc_refused, "over the connection limit: closed, no answer" },
 	{ "connect-ok", sc_connect_ok, "control: connect and createStream answered" },
 };

@@ -175,6 +175,8 @@ struct feed {
 	int64_t shift_at, shift_ms;
 	int64_t skip_before;      /* drop input packets with dts < this */
 	bool clear_keys_after0;   /* mark only the first keyframe as key */
+	bool audio_before_key;    /* send the first audio packet with a later
+	                             dts ahead of each keyframe */
 	size_t fed_video, fed_audio;
 };
 
@@ -215,8 +217,28 @@ run_mux(const struct input *in, const struct seg_mux_params *p, struct feed *f,
     struct segs *s)
 {
 	struct media_pkt mp;
-	size_t i;
+	size_t i, j, order_n = 0, *order = calloc(in->n, sizeof(*order));
+	bool *used = calloc(in->n, sizeof(*used));
 	int rc, n_keys = 0;
+
+	/* the order of delivery */
+	for (i = 0; i < in->n; i++) {
+		if (f != NULL && f->audio_before_key && in->v[i].kind == MEDIA_VIDEO &&
+		    in->v[i].key && i > 0) {
+			for (j = i + 1; j < in->n && j < i + 8; j++)
+				if (in->v[j].kind == MEDIA_AUDIO && !used[j] &&
+				    in->v[j].dts > in->v[i].dts) {
+					order[order_n++] = j;
+					used[j] = true;
+					break;
+				}
+		}
+		if (!used[i]) {
+			order[order_n++] = i;
+			used[i] = true;
+		}
+	}
+	free(used);
 
 	memset(s, 0, sizeof(*s));
 	s->m = seg_mux_new(p, collect, s);
@@ -224,9 +246,10 @@ run_mux(const struct input *in, const struct seg_mux_params *p, struct feed *f,
 		fprintf(stderr, "  seg_mux_new failed\n");
 		return -1;
 	}
-	for (i = 0; i < in->n; i++) {
-		const struct in_pkt *ip = &in->v[i];
+	for (j = 0; j < order_n; j++) {
+		const struct in_pkt *ip = &in->v[order[j]];
 
+		i = order[j];
 		if ((ip->kind == MEDIA_VIDEO && !p->has_video) ||
 		    (ip->kind == MEDIA_AUDIO && !p->has_audio))
 			continue;
@@ -252,9 +275,11 @@ run_mux(const struct input *in, const struct seg_mux_params *p, struct feed *f,
 		}
 		if ((rc = seg_mux_write(s->m, &mp)) != 0) {
 			fprintf(stderr, "  seg_mux_write(packet %zu): %d\n", i, rc);
+			free(order);
 			return -1;
 		}
 	}
+	free(order);
 	if ((rc = seg_mux_finish(s->m)) != 0) {
 		fprintf(stderr, "  seg_mux_finish: %d\n", rc);
 		return -1;
@@ -454,6 +479,18 @@ probe_fmp4(struct segs *s, size_t i, struct probe *pr)
 
 static struct input in;
 
+/* TS packets that start a PES or a section (ISO/IEC 13818-1 2.4.3.2) */
+static size_t
+count_pusi(const uint8_t *d, size_t len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i + 188 <= len; i += 188)
+		if (d[i + 1] & 0x40)
+			n++;
+	return n;
+}
+
 /* Checks shared by the TS and fMP4 A/V cases. */
 static int
 check_av_timeline(const struct segs *s)
@@ -521,6 +558,8 @@ t_ts_av(void)
 		CHECK_INT(pr.dec_h, in.height);
 		nv += pr.n_video;
 		na += pr.n_audio;
+		/* AAC frames share PES packets (max_delay), not one PES each */
+		CHECK(count_pusi(d, s.v[i].len) < pr.n_video + pr.n_audio / 2);
 		all = realloc(all, all_len + s.v[i].len);
 		memcpy(all + all_len, d, s.v[i].len);
 		all_len += s.v[i].len;
@@ -620,6 +659,42 @@ jump_case(enum seg_format fmt, int64_t shift_ms)
 static int t_ts_jump_forward(void) { return jump_case(SEG_FMT_TS, 60000); }
 static int t_ts_jump_backward(void) { return jump_case(SEG_FMT_TS, -60000); }
 static int t_fmp4_jump_forward(void) { return jump_case(SEG_FMT_FMP4, 60000); }
+
+/*
+ * RTMP interleaving: an audio frame stamped after the keyframe can arrive
+ * just before it. It stays in the old segment, and durations still run from
+ * cut packet to cut packet.
+ */
+static int
+early_audio(enum seg_format fmt)
+{
+	struct seg_mux_params p;
+	struct feed f = { .shift_at = INT64_MAX, .audio_before_key = true };
+	struct segs s;
+	struct probe pr;
+	size_t i, na = 0;
+
+	params_for(&in, &p, fmt, true, true);
+	CHECK_INT(run_mux(&in, &p, &f, &s), 0);
+	if (check_av_timeline(&s))
+		return 1;
+	for (i = 0; i < s.n; i++) {
+		if (i + 1 < s.n)
+			CHECK_INT(s.v[i].dur_ms, GOP_MS);
+		if (fmt == SEG_FMT_TS)
+			CHECK_INT(probe_mem(s.v[i].data, s.v[i].len, "mpegts", &pr), 0);
+		else
+			CHECK_INT(probe_fmp4(&s, i, &pr), 0);
+		CHECK(pr.decoded);
+		na += pr.n_audio;
+	}
+	CHECK(na >= f.fed_audio - 2 && na <= f.fed_audio);
+	free_segs(&s);
+	return 0;
+}
+
+static int t_ts_early_audio(void) { return early_audio(SEG_FMT_TS); }
+static int t_fmp4_early_audio(void) { return early_audio(SEG_FMT_FMP4); }
 
 static int
 t_drop_before_key(void)
@@ -783,6 +858,10 @@ t_bad_params(void)
 	mp.kind = MEDIA_AUDIO;
 	mp.len = 2 * p.seg_max_bytes;
 	CHECK_INT(seg_mux_write(s.m, &mp), -ENOBUFS);
+	mp.len = 1;
+	mp.dts_ms = INT64_MAX;  /* no unwrapped RTMP clock gets here */
+	CHECK_INT(seg_mux_write(s.m, &mp), -EINVAL);
+	mp.dts_ms = 0;
 	CHECK_INT(seg_mux_finish(s.m), 0);  /* nothing to emit */
 	CHECK_INT(s.n, 0);
 	seg_mux_free(s.m);
@@ -930,6 +1009,8 @@ main(void)
 	RUN(t_ts_jump_forward);
 	RUN(t_ts_jump_backward);
 	RUN(t_fmp4_jump_forward);
+	RUN(t_ts_early_audio);
+	RUN(t_fmp4_early_audio);
 	RUN(t_drop_before_key);
 	RUN(t_ts_audio_only);
 	RUN(t_ts_video_only);
