@@ -54,7 +54,8 @@ poke_ok() {
 start_origin abuse -o handshake_timeout=2s -o rtmp_max_message=1M \
 	-o publisher_idle_timeout=3s -o playlist_window=3 -o segment_target=2s
 KEY=$(new_key acme good)
-check "a key was created" test -n "$KEY"
+KEY2=$(new_key acme dup)
+check "two keys were created" test -n "$KEY" -a -n "$KEY2"
 make_media "$T_DIR/in.flv" 30
 publish_file "$T_DIR/in.flv" "$KEY"
 GOOD_PUB=$PUB_PID
@@ -70,9 +71,12 @@ SEQ0=$(newest "$PL")
 LONGKEY=$(head -c 4000 /dev/zero | tr '\0' k)
 for s in garbage chunk-garbage bad-version truncated-handshake silent c2-garbage \
 	absurd-chunk-size huge-message too-many-csids type3-first bad-amf \
-	command-before-connect bad-app bad-key slow-loris half-open; do
+	command-before-connect bad-app bad-key slow-loris half-open deaf; do
 	poke_bg "$T_DIR/poke.$s" "$s"
 done
+# A second publish on a connection that is publishing: refused, closed, and
+# the stream of the first must end with the connection.
+poke_bg "$T_DIR/poke.publish-twice" publish-twice "$KEY2"
 poke_bg "$T_DIR/poke.long-key" bad-key "$LONGKEY"
 # The live stream's own key from a second encoder: refused as busy, and the
 # first publisher must not notice.
@@ -84,8 +88,9 @@ SEQ1=$(newest "$PL")
 
 for s in garbage chunk-garbage bad-version truncated-handshake silent c2-garbage \
 	absurd-chunk-size huge-message too-many-csids type3-first bad-amf \
-	command-before-connect bad-app bad-key slow-loris half-open long-key busy-key; do
-	check "scenario $s: $(grep -v '^exit' "$T_DIR/poke.$s" | tr '\n' ' ' | cut -c1-150)" \
+	command-before-connect bad-app bad-key slow-loris half-open deaf long-key busy-key \
+	publish-twice; do
+	check "$s: $(sed -n 's/^\(ok  \|FAIL\) [^:]*: //p' "$T_DIR/poke.$s" | tr '\n' ' ' | cut -c1-160)" \
 		poke_ok "$T_DIR/poke.$s"
 done
 nbad=0
@@ -117,7 +122,12 @@ check "busy rejects counted (>= 1: $(metric "$R{reason=\"busy\"}"))" \
 	metric_ge "$R{reason=\"busy\"}" 1
 check "connection gauge back to the one publisher" \
 	wait_until 5 metric_is cdn_origin_rtmp_connections 1
-check "publisher gauge is 1 ($(metric cdn_origin_publishers))" metric_is cdn_origin_publishers 1
+check "publisher gauge back to 1 ($(metric cdn_origin_publishers))" \
+	wait_until 3 metric_is cdn_origin_publishers 1
+# The key of the connection that published twice is free again.
+publish_ok() { "$POKE" 127.0.0.1 "$RTMP_PORT" publish-ok "$1" >"$T_DIR/poke.publish-ok" 2>&1; }
+check "the key used by publish-twice can publish again" wait_until 3 publish_ok "$KEY2"
+check "and the publisher gauge still ends at 1" wait_until 3 metric_is cdn_origin_publishers 1
 check "no assertion or crash in the log" sh -c "! grep -Eqi 'assert|crit|sanitizer' '$ORIGIN_LOG'"
 check "the secret keys are not in the log" sh -c "! grep -qe '$KEY' -e '$LONGKEY' '$ORIGIN_LOG'"
 
