@@ -538,10 +538,16 @@ cmd_connect(struct rtmp_session *s, double txn, const struct amf0_val *obj)
 	return rc;
 }
 
+static void end_publishing(struct rtmp_session *s);
+
+/* Refuse a publish and close. A refused second publish on a connection that
+ * is already publishing ends the first too: the connection is going away,
+ * and its stream must end with it (not linger with the key held busy). */
 static int
 refuse_publish(struct rtmp_session *s, uint32_t msid, enum rtmp_reject why, const char *desc)
 {
 	METRIC_ADD(rtmp_rejects[why], 1);
+	end_publishing(s);
 	send_on_status(s, msid, "error", "NetStream.Publish.BadName", desc);
 	s->state = SESS_CLOSING;
 	return -EACCES;
