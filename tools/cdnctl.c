@@ -5,11 +5,11 @@
  * Design: one HTTP request per command through libcurl, with the admin
  * token as a bearer token (RFC 6750 section 2.1). --json prints the API's
  * response unchanged, for scripts; otherwise the JSON (RFC 8259) is read by
- * the small reader below and printed as an aligned table. The reader treats
- * the response as untrusted input: it reads through a bounded cursor
- * (common/rd.h), limits the document size, the nesting depth and the number
- * of values, and rejects anything RFC 8259 does not allow; strings from the
- * origin are stripped of control characters before they reach the terminal.
+ * the shared bounded reader (common/json_read.h) and printed as an aligned
+ * table. The response is untrusted input: the reader limits the document
+ * size, the nesting depth and the number of values, and rejects anything
+ * RFC 8259 does not allow; strings from the origin are stripped of control
+ * characters before they reach the terminal.
  * Exit status: 0 success, 1 the origin refused or could not be reached,
  * 2 usage error.
  */
@@ -27,7 +27,7 @@
 #include <curl/curl.h>
 
 #include "buf.h"
-#include "rd.h"
+#include "json_read.h"
 #include "xalloc.h"
 
 #define CDNCTL_DEFAULT_URL "http://127.0.0.1:8080"
@@ -39,6 +39,19 @@
 
 #define EXIT_API 1
 #define EXIT_USAGE 2
+
+/*
+ * The limits of the reader cdnctl embedded before json_read existed, kept
+ * so the tool accepts exactly what it did. JSON_READ_LAX too: odd strings
+ * become U+FFFD or pass as they are, and term_safe() cleans them for the
+ * terminal, rather than the whole listing failing on one bad name.
+ */
+static const struct json_read_limits cdnctl_json_limits = {
+	.max_bytes = CDNCTL_BODY_MAX,
+	.max_nodes = 200000,
+	.max_depth = 32,
+	.flags = JSON_READ_LAX,
+};
 
 /* --- options ------------------------------------------------------- */
 
@@ -253,410 +266,6 @@ token_resolve(struct opts *o)
 		return token_clean(o->token_buf, "$CDN_ADMIN_TOKEN");
 	}
 	return token_read_file(o, CDNCTL_TOKEN_FILE, true);
-}
-
-/* --- a bounded JSON reader (RFC 8259) ------------------------------------- */
-
-#define JV_MAX_DEPTH 32
-#define JV_MAX_VALUES 200000
-#define JV_NUM_MAX 64
-
-enum jv_type { JV_NULL, JV_BOOL, JV_NUM, JV_STR, JV_ARR, JV_OBJ };
-
-struct jv {
-	enum jv_type t;
-	bool b;
-	double num;
-	bool is_int;
-	int64_t i;
-	char *s;       /* JV_STR, NUL-terminated (NUL escapes become U+FFFD) */
-	char *key;     /* the member name, inside an object */
-	size_t n, cap; /* JV_ARR, JV_OBJ */
-	struct jv *kid;
-};
-
-struct jparse {
-	struct rd r;
-	size_t n_values;
-};
-
-static void
-jv_fini(struct jv *v)
-{
-	for (size_t i = 0; i < v->n; i++)
-		jv_fini(&v->kid[i]);
-	free(v->kid);
-	free(v->s);
-	free(v->key);
-	memset(v, 0, sizeof(*v));
-}
-
-static void
-skip_ws(struct rd *r)
-{
-	uint8_t c;
-
-	/* RFC 8259 section 2: space, tab, LF, CR */
-	while (rd_peek_u8(r, &c) == 0 &&
-	    (c == ' ' || c == '\t' || c == '\n' || c == '\r'))
-		rd_skip(r, 1);
-}
-
-static int
-expect_lit(struct rd *r, const char *lit)
-{
-	const uint8_t *p;
-	size_t n = strlen(lit);
-
-	if (rd_ptr(r, n, &p) != 0 || memcmp(p, lit, n) != 0)
-		return -EPROTO;
-	return 0;
-}
-
-static int
-hex4(struct rd *r, unsigned *out)
-{
-	unsigned v = 0;
-	uint8_t c;
-
-	for (int i = 0; i < 4; i++) {
-		if (rd_u8(r, &c) != 0)
-			return -EPROTO;
-		if (c >= '0' && c <= '9')
-			v = v << 4 | (unsigned)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			v = v << 4 | (unsigned)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			v = v << 4 | (unsigned)(c - 'A' + 10);
-		else
-			return -EPROTO;
-	}
-	*out = v;
-	return 0;
-}
-
-static void
-put_utf8(struct buf *b, unsigned cp)
-{
-	uint8_t u[4];
-	size_t n;
-
-	if (cp < 0x80) {
-		u[0] = (uint8_t)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		u[0] = (uint8_t)(0xc0 | cp >> 6);
-		u[1] = (uint8_t)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		u[0] = (uint8_t)(0xe0 | cp >> 12);
-		u[1] = (uint8_t)(0x80 | (cp >> 6 & 0x3f));
-		u[2] = (uint8_t)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		u[0] = (uint8_t)(0xf0 | cp >> 18);
-		u[1] = (uint8_t)(0x80 | (cp >> 12 & 0x3f));
-		u[2] = (uint8_t)(0x80 | (cp >> 6 & 0x3f));
-		u[3] = (uint8_t)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
-	buf_append(b, u, n);
-}
-
-/* After the opening quote; returns a new NUL-terminated string in *out. */
-static int
-parse_string(struct rd *r, char **out)
-{
-	struct buf b;
-	size_t len;
-	uint8_t c;
-	int rc = -EPROTO;
-
-	buf_init(&b, CDNCTL_BODY_MAX);
-	for (;;) {
-		if (rd_u8(r, &c) != 0)
-			goto out;
-		if (c == '"')
-			break;
-		if (c < 0x20)
-			goto out; /* RFC 8259 section 7: must be escaped */
-		if (c != '\\') {
-			buf_append(&b, &c, 1);
-			continue;
-		}
-		if (rd_u8(r, &c) != 0)
-			goto out;
-		switch (c) {
-		case '"':
-		case '\\':
-		case '/':
-			buf_append(&b, &c, 1);
-			break;
-		case 'b':
-			buf_append(&b, "\b", 1);
-			break;
-		case 'f':
-			buf_append(&b, "\f", 1);
-			break;
-		case 'n':
-			buf_append(&b, "\n", 1);
-			break;
-		case 'r':
-			buf_append(&b, "\r", 1);
-			break;
-		case 't':
-			buf_append(&b, "\t", 1);
-			break;
-		case 'u': {
-			unsigned cp, lo;
-			struct rd save;
-
-			if (hex4(r, &cp) != 0)
-				goto out;
-			if (cp >= 0xd800 && cp <= 0xdbff) {
-				/* a high surrogate needs a low one after */
-				save = *r;
-				if (expect_lit(r, "\\u") == 0 &&
-				    hex4(r, &lo) == 0 && lo >= 0xdc00 &&
-				    lo <= 0xdfff) {
-					cp = 0x10000 + ((cp - 0xd800) << 10) +
-					    (lo - 0xdc00);
-				} else {
-					*r = save;
-					cp = 0xfffd;
-				}
-			} else if ((cp >= 0xdc00 && cp <= 0xdfff) || cp == 0) {
-				/* lone surrogate; NUL would cut the string */
-				cp = 0xfffd;
-			}
-			put_utf8(&b, cp);
-			break;
-		}
-		default:
-			goto out;
-		}
-	}
-	buf_append(&b, "", 1);
-	if (b.err) {
-		rc = b.err;
-		goto out;
-	}
-	*out = (char *)buf_steal(&b, &len);
-	rc = *out ? 0 : -ENOMEM;
-out:
-	buf_fini(&b);
-	return rc;
-}
-
-static bool
-is_digit(uint8_t c)
-{
-	return c >= '0' && c <= '9';
-}
-
-/* RFC 8259 section 6: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)? */
-static int
-parse_number(struct rd *r, struct jv *v)
-{
-	char tmp[JV_NUM_MAX + 1];
-	size_t n = 0;
-	uint8_t c;
-	bool is_int = true;
-	char *end;
-
-#define TAKE()                                                                 \
-	do {                                                                   \
-		if (n == JV_NUM_MAX || rd_u8(r, &c) != 0)                      \
-			return -EPROTO;                                        \
-		tmp[n++] = (char)c;                                            \
-	} while (0)
-#define PEEK_IS(cond) (rd_peek_u8(r, &c) == 0 && (cond))
-
-	if (PEEK_IS(c == '-'))
-		TAKE();
-	if (PEEK_IS(c == '0')) {
-		TAKE();
-	} else if (PEEK_IS(c >= '1' && c <= '9')) {
-		while (PEEK_IS(is_digit(c)))
-			TAKE();
-	} else {
-		return -EPROTO;
-	}
-	if (PEEK_IS(c == '.')) {
-		is_int = false;
-		TAKE();
-		if (!PEEK_IS(is_digit(c)))
-			return -EPROTO;
-		while (PEEK_IS(is_digit(c)))
-			TAKE();
-	}
-	if (PEEK_IS(c == 'e' || c == 'E')) {
-		is_int = false;
-		TAKE();
-		if (PEEK_IS(c == '+' || c == '-'))
-			TAKE();
-		if (!PEEK_IS(is_digit(c)))
-			return -EPROTO;
-		while (PEEK_IS(is_digit(c)))
-			TAKE();
-	}
-#undef TAKE
-#undef PEEK_IS
-	tmp[n] = '\0';
-	v->t = JV_NUM;
-	v->num = strtod(tmp, NULL);
-	if (is_int) {
-		errno = 0;
-		v->i = strtoll(tmp, &end, 10);
-		v->is_int = errno == 0 && *end == '\0';
-	}
-	return 0;
-}
-
-static int parse_value(struct jparse *p, struct jv *v, int depth);
-
-static int
-add_kid(struct jv *v, struct jv **kid)
-{
-	if (v->n == v->cap) {
-		size_t ncap = v->cap ? v->cap * 2 : 8;
-		struct jv *k = xreallocarray(v->kid, ncap, sizeof(*k));
-
-		if (k == NULL)
-			return -ENOMEM;
-		v->kid = k;
-		v->cap = ncap;
-	}
-	*kid = &v->kid[v->n++];
-	memset(*kid, 0, sizeof(**kid));
-	return 0;
-}
-
-static int
-parse_container(struct jparse *p, struct jv *v, int depth, bool is_obj)
-{
-	uint8_t c, close = is_obj ? '}' : ']';
-	struct jv *kid;
-	char *key = NULL;
-	int rc;
-
-	v->t = is_obj ? JV_OBJ : JV_ARR;
-	skip_ws(&p->r);
-	if (rd_peek_u8(&p->r, &c) == 0 && c == close) {
-		rd_skip(&p->r, 1);
-		return 0;
-	}
-	for (;;) {
-		skip_ws(&p->r);
-		if (is_obj) {
-			if (rd_u8(&p->r, &c) != 0 || c != '"')
-				return -EPROTO;
-			if ((rc = parse_string(&p->r, &key)) != 0)
-				return rc;
-			skip_ws(&p->r);
-			if (rd_u8(&p->r, &c) != 0 || c != ':') {
-				free(key);
-				return -EPROTO;
-			}
-		}
-		if ((rc = add_kid(v, &kid)) != 0) {
-			free(key);
-			return rc;
-		}
-		kid->key = key; /* owned by the tree from here on */
-		key = NULL;
-		if ((rc = parse_value(p, kid, depth + 1)) != 0)
-			return rc;
-		skip_ws(&p->r);
-		if (rd_u8(&p->r, &c) != 0)
-			return -EPROTO;
-		if (c == close)
-			return 0;
-		if (c != ',')
-			return -EPROTO;
-	}
-}
-
-static int
-parse_value(struct jparse *p, struct jv *v, int depth)
-{
-	uint8_t c;
-
-	if (depth > JV_MAX_DEPTH || ++p->n_values > JV_MAX_VALUES)
-		return -EPROTO;
-	skip_ws(&p->r);
-	if (rd_peek_u8(&p->r, &c) != 0)
-		return -EPROTO;
-	switch (c) {
-	case '{':
-	case '[':
-		rd_skip(&p->r, 1);
-		return parse_container(p, v, depth, c == '{');
-	case '"':
-		rd_skip(&p->r, 1);
-		v->t = JV_STR;
-		return parse_string(&p->r, &v->s);
-	case 't':
-		v->t = JV_BOOL;
-		v->b = true;
-		return expect_lit(&p->r, "true");
-	case 'f':
-		v->t = JV_BOOL;
-		return expect_lit(&p->r, "false");
-	case 'n':
-		v->t = JV_NULL;
-		return expect_lit(&p->r, "null");
-	default:
-		return parse_number(&p->r, v);
-	}
-}
-
-/* Parse a whole document; on failure *v is empty. */
-static int
-jv_parse(const void *data, size_t len, struct jv *v)
-{
-	struct jparse p = { .n_values = 0 };
-	int rc;
-
-	memset(v, 0, sizeof(*v));
-	rd_init(&p.r, data, len);
-	rc = parse_value(&p, v, 0);
-	skip_ws(&p.r);
-	if (rc == 0 && p.r.left != 0)
-		rc = -EPROTO; /* trailing garbage */
-	if (rc != 0)
-		jv_fini(v);
-	return rc;
-}
-
-static const struct jv *
-jv_get(const struct jv *o, const char *key)
-{
-	if (o == NULL || o->t != JV_OBJ)
-		return NULL;
-	for (size_t i = 0; i < o->n; i++)
-		if (o->kid[i].key && strcmp(o->kid[i].key, key) == 0)
-			return &o->kid[i];
-	return NULL;
-}
-
-static const char *
-jv_str(const struct jv *o, const char *key)
-{
-	const struct jv *v = jv_get(o, key);
-
-	return v && v->t == JV_STR ? v->s : NULL;
-}
-
-static bool
-jv_int(const struct jv *o, const char *key, int64_t *out)
-{
-	const struct jv *v = jv_get(o, key);
-
-	if (v == NULL || v->t != JV_NUM || !v->is_int)
-		return false;
-	*out = v->i;
-	return true;
 }
 
 /* --- output -------------------------------------------------------- */
@@ -901,7 +510,8 @@ http_call(
 		/* the API explains itself in {"error": "..."} */
 		if (o->json)
 			fwrite(c->body.data, 1, c->body.len, stdout);
-		if (jv_parse(c->body.data, c->body.len, &err) == 0 &&
+		if (json_read_parse(&err, c->body.data, c->body.len,
+			&cdnctl_json_limits) == 0 &&
 		    (msg = jv_get(&err, "error")) != NULL && msg->t == JV_STR) {
 			char *safe = term_safe(msg->s);
 
@@ -920,7 +530,8 @@ http_call(
 		fwrite(c->body.data, 1, c->body.len, stdout);
 		if (c->body.len == 0 || c->body.data[c->body.len - 1] != '\n')
 			putchar('\n');
-	} else if (jv_parse(c->body.data, c->body.len, &c->doc) != 0) {
+	} else if (json_read_parse(&c->doc, c->body.data, c->body.len,
+			&cdnctl_json_limits) != 0) {
 		fputs("cdnctl: the origin's response is not valid JSON\n",
 		    stderr);
 		goto out;
