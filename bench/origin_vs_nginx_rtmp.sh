@@ -45,8 +45,12 @@ KEEP=${BENCH_KEEP:-0}
 STRICT=${BENCH_STRICT:-0}
 NGINX_WORKERS=${BENCH_NGINX_WORKERS:-1}
 ORIGIN_OPTS=${BENCH_ORIGIN_OPTS:-}
-ORIGIN_BIN=${ORIGIN_BIN:-$TOP/origin/cdn-origin}
-CDNCTL_BIN=${CDNCTL_BIN:-$TOP/tools/cdnctl}
+# Binaries: scripts/setup builds into _build/ (BUILD_DIR); an in-tree build
+# is used when there is no _build/.
+BUILD=${BUILD_DIR:-_build}
+if [ -x "$TOP/$BUILD/origin/cdn-origin" ]; then BIN_DIR=$TOP/$BUILD; else BIN_DIR=$TOP; fi
+ORIGIN_BIN=${ORIGIN_BIN:-$BIN_DIR/origin/cdn-origin}
+CDNCTL_BIN=${CDNCTL_BIN:-$BIN_DIR/tools/cdnctl}
 NGINX_BIN=${NGINX_BIN:-/usr/sbin/nginx}
 NGINX_RTMP_MODULE=${NGINX_RTMP_MODULE:-/usr/lib/nginx/modules/ngx_rtmp_module.so}
 INPUT=${BENCH_INPUT:-}
@@ -221,8 +225,8 @@ if [ -n "$need_apt" ]; then
 		die "apt-get install$need_apt failed"
 fi
 case $SERVERS in *origin*)
-	[ -x "$ORIGIN_BIN" ] || die "$ORIGIN_BIN missing: run 'make origin/cdn-origin tools/cdnctl' (or BENCH_ONLY=nginx)"
-	[ -x "$CDNCTL_BIN" ] || die "$CDNCTL_BIN missing: run 'make tools/cdnctl'"
+	[ -x "$ORIGIN_BIN" ] || die "$ORIGIN_BIN missing: run scripts/setup (or BENCH_ONLY=nginx)"
+	[ -x "$CDNCTL_BIN" ] || die "$CDNCTL_BIN missing: run scripts/setup"
 esac
 
 WORK=$(mktemp -d "${BENCH_TMPDIR:-${TMPDIR:-/tmp}}/cdn-bench.XXXXXX") || die "mktemp failed"

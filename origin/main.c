@@ -199,6 +199,15 @@ main(int argc, char **argv)
 	}
 	log_level_current = verbose ? LOG_LVL_DEBUG : cfg.log_level;
 	av_log_set_callback(av_log_to_ours);
+	/*
+	 * RFC 8216 6.2.2: a segment removed from the playlist stays available
+	 * for its duration plus the longest playlist that held it. Segments may
+	 * run longer than the target, so this is a floor, not a guarantee.
+	 */
+	if (cfg.segment_grace_ms < cfg.segment_target_ms * (cfg.playlist_window + 1))
+		log_warnx("segment_grace %lld ms is shorter than RFC 8216 6.2.2 asks "
+		    "(segment_target x (playlist_window + 1) = %lld ms): players may get 404s",
+		    cfg.segment_grace_ms, cfg.segment_target_ms * (cfg.playlist_window + 1));
 
 	if ((rc = mkdir_p(cfg.data_dir, 0700)) != 0) {
 		log_errx("cannot create data_dir %s: %s", cfg.data_dir, strerror(-rc));

@@ -141,3 +141,29 @@ publish_live() {
 http_code() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$1"; }
 # has_segments URL: the playlist lists at least one segment
 has_segments() { curl -sf --max-time 5 "$1" | grep -q '^#EXTINF'; }
+
+# start_edge NAME UPSTREAM_URL [-o k=v ...]: sets EDGE_PID, EDGE_PORT, EDGE_URL,
+# EDGE_LOG (stderr: events) and EDGE_ACCESS (stdout: the access log). The
+# drain file is in the test's own directory.
+EDGE_BIN="$top_builddir/edge/cdn-edge"
+start_edge() {
+	name=$1; up=$2; shift 2
+	EDGE_LOG="$T_DIR/$name.log"
+	EDGE_ACCESS="$T_DIR/$name.access"
+	"$EDGE_BIN" -o http_listen=127.0.0.1:0 -o upstream="$up" \
+		-o drain_file="$T_DIR/$name.drain" "$@" >"$EDGE_ACCESS" 2>"$EDGE_LOG" &
+	EDGE_PID=$!
+	track $EDGE_PID
+	if ! wait_until 10 grep -q "HTTP on port" "$EDGE_LOG"; then
+		echo "edge did not start:"; cat "$EDGE_LOG"
+		bad "edge $name starts"; t_done
+	fi
+	EDGE_PORT=$(sed -n 's/.*HTTP on port \([0-9]*\).*/\1/p' "$EDGE_LOG" | head -1)
+	EDGE_URL="http://127.0.0.1:$EDGE_PORT"
+}
+
+# metric_at URL NAME: the value of one Prometheus sample (0 when absent)
+metric_at() {
+	v=$(curl -s --max-time 5 "$1/metrics" | awk -v n="$2" '$1 == n { print $2; exit }')
+	echo "${v:-0}"
+}
