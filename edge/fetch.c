@@ -36,6 +36,7 @@
 
 #define JOB_MAGIC 0xfe7c4001u
 #define MAINTAIN_EVERY_MS 100
+#define STALE_LIMIT_MAX_S 60    /* cap on a playlist's stale limit (its target duration) */
 
 struct job {
 	unsigned magic;
@@ -446,8 +447,11 @@ prefetch_from(struct fetcher *f, struct cobj *pl)
 	if (m3u8_scan(pl->data, pl->len, &info) != 0)
 		goto out;
 	cache_lock(f->cache);
+	/* The stale limit is one target duration; a peer-written absurd value
+	 * must not keep a dead stream's playlist alive: cap it. */
 	if (info.target_duration_s > 0)
-		pl->stale_limit_ms = info.target_duration_s * 1000;
+		pl->stale_limit_ms = (info.target_duration_s < STALE_LIMIT_MAX_S ?
+		    info.target_duration_s : STALE_LIMIT_MAX_S) * 1000;
 	cache_unlock(f->cache);
 	if (!f->cfg->prefetch || info.is_master || info.has_endlist)
 		goto out;
