@@ -19,7 +19,11 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <pthread.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +50,24 @@
 #define STREAM_MAGIC 0xed9e5701u
 #define RECENT_FAIL_MS 1000   /* after a failed revalidation, serve stale this long */
 
+/*
+ * Per TCP connection (MHD's socket context). libmicrohttpd 0.9.75 restarts
+ * its connection timeout at every byte, so a client trickling its request
+ * head a byte at a time (slowloris) would never be closed: we give each
+ * request head its own deadline and a sweeper shuts the socket down past
+ * it. The sweeper acts on a dup() of the socket, which we own, so it can
+ * never hit a descriptor MHD has closed and the kernel has reused.
+ * It also keeps the raw request target, before MHD's percent-decoding.
+ */
+struct conn_track {
+	struct conn_track *next, *prev;
+	int dupfd;
+	int64_t head_deadline_ms;    /* 0 while a request is being answered */
+	bool raw_path_ok;
+	bool raw_query_bad;
+	char raw_query[CACHE_KEY_QUERY_MAX + 1];
+};
+
 struct http_edge {
 	struct MHD_Daemon *d;
 	const struct edge_cfg *cfg;
@@ -55,6 +77,12 @@ struct http_edge {
 	int port;
 	int64_t started_ms;
 	atomic_int active;           /* requests not yet completed */
+	atomic_int n_conns;          /* TCP connections open */
+	pthread_mutex_t track_lock;
+	struct conn_track *tracks;
+	pthread_t sweeper;
+	bool sweeper_started;
+	atomic_bool stop_sweeper;
 };
 
 struct ereq {
@@ -64,6 +92,7 @@ struct ereq {
 	bool started;
 	bool is_head;
 	bool only_if_cached, req_no_cache;
+	int steps;                   /* cache_step calls: a bound on loops */
 	bool suspended;              /* under the cache lock */
 	struct waiter w;
 	struct cobj *obj;            /* referenced: waited on */
@@ -494,10 +523,9 @@ cache_step(struct ereq *rq)
 	struct cobj *o, *submit = NULL, *serve = NULL;
 	enum edge_result res = RES_HIT;
 	int64_t now;
-	int tries = 0;
 
 again:
-	if (++tries > 4) {  /* superseded repeatedly: should not happen; answer anyway */
+	if (++rq->steps > 16) {  /* superseded again and again: answer anyway */
 		rq->result = RES_ERROR;
 		EMETRIC_ADD(requests[RES_ERROR], 1);
 		return send_text(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "busy, retry\n", NULL, NULL);
@@ -595,10 +623,13 @@ again:
 			fetch_submit(h->fetcher, submit);
 		return send_object(rq, o, rq->result);
 	case COBJ_SUPERSEDED:
+		/* Revalidated (304): the stored copy is fresh again. A viewer's
+		 * no-cache is now satisfied: never revalidate twice for it. */
 		rq->obj = NULL;
 		cobj_unref_locked(c, o);
 		cache_unlock(c);
 		rq->result = RES_HIT;
+		rq->req_no_cache = false;
 		goto again;
 	case COBJ_FAILED:
 	default: {
@@ -685,9 +716,19 @@ client_addr(struct MHD_Connection *conn, char *out, size_t outlen)
 		    out, (socklen_t)outlen);
 }
 
+static struct conn_track *
+track_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
 static enum MHD_Result
 start_request(struct ereq *rq, const char *url, const char *method)
 {
+	struct conn_track *t = track_of(rq->conn);
 	struct http_path p;
 	struct query_ctx qc = { .len = 0 };
 	struct cache_control cc;
@@ -710,7 +751,9 @@ start_request(struct ereq *rq, const char *url, const char *method)
 		MHD_add_response_header(r, "Access-Control-Max-Age", "86400");
 		return queue(rq, MHD_HTTP_NO_CONTENT, r, 0);
 	}
-	if (http_path_split(url, &p) != 0) {
+	/* The raw target is checked, before MHD's percent-decoding: "%00" or
+	 * "%69ndex" must not become another path (http_path.h). */
+	if ((t && !t->raw_path_ok) || http_path_split(url, &p) != 0) {
 		snprintf(rq->path, sizeof(rq->path), "-");   /* never log what we refused */
 		rq->result = RES_ERROR;
 		return send_text(rq, MHD_HTTP_BAD_REQUEST, "bad path\n", NULL, NULL);
@@ -733,7 +776,13 @@ start_request(struct ereq *rq, const char *url, const char *method)
 		rq->result = RES_ERROR;
 		return send_text(rq, MHD_HTTP_NOT_FOUND, "not found\n", NULL, NULL);
 	}
-	MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, collect_arg, &qc);
+	if (t) {
+		/* The raw query, as sent: cache_key_make refuses control bytes. */
+		qc.too_long = t->raw_query_bad;
+		snprintf(qc.q, sizeof(qc.q), "%s", t->raw_query);
+	} else {
+		MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, collect_arg, &qc);
+	}
 	if (qc.too_long ||
 	    (rc = cache_key_make(path, qc.q, &rq->h->cfg->cache_key_ignore, rq->key,
 	    sizeof(rq->key))) != 0) {
@@ -769,6 +818,14 @@ handler(void *cls, struct MHD_Connection *conn, const char *url, const char *met
 		rq->t0_us = now_us();
 		client_addr(conn, rq->client, sizeof(rq->client));
 		atomic_fetch_add(&h->active, 1);
+		{
+			struct conn_track *t = track_of(conn);
+			if (t) {
+				pthread_mutex_lock(&h->track_lock);
+				t->head_deadline_ms = 0;   /* the head is in */
+				pthread_mutex_unlock(&h->track_lock);
+			}
+		}
 		*con_cls = rq;
 		return MHD_YES;
 	}
@@ -813,9 +870,126 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		    strcmp(rq->path, "/metrics") ? edge_result_header(rq->result) : "-",
 		    now_us() - rq->t0_us);
 	atomic_fetch_sub(&h->active, 1);
+	{
+		/* Keep-alive: the next request head gets a fresh deadline. */
+		struct conn_track *t = track_of(conn);
+		if (t) {
+			pthread_mutex_lock(&h->track_lock);
+			t->head_deadline_ms = cache_now_ms() + h->cfg->http_timeout_ms;
+			pthread_mutex_unlock(&h->track_lock);
+		}
+	}
 	rq->magic = 0;
 	free(rq);
 	*con_cls = NULL;
+}
+
+/* MHD_OPTION_NOTIFY_CONNECTION: track every TCP connection. */
+static void
+conn_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+    enum MHD_ConnectionNotificationCode toe)
+{
+	struct http_edge *h = cls;
+	struct conn_track *t = *socket_context;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+		    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		atomic_fetch_add(&h->n_conns, 1);
+		if ((t = xcalloc(1, sizeof(*t))) == NULL)
+			return;
+		t->dupfd = ci ? fcntl(ci->connect_fd, F_DUPFD_CLOEXEC, 0) : -1;
+		t->raw_path_ok = true;
+		t->head_deadline_ms = cache_now_ms() + h->cfg->http_timeout_ms;
+		pthread_mutex_lock(&h->track_lock);
+		t->next = h->tracks;
+		if (h->tracks)
+			h->tracks->prev = t;
+		h->tracks = t;
+		pthread_mutex_unlock(&h->track_lock);
+		*socket_context = t;
+		return;
+	}
+	atomic_fetch_sub(&h->n_conns, 1);
+	if (t == NULL)
+		return;
+	pthread_mutex_lock(&h->track_lock);
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		h->tracks = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	pthread_mutex_unlock(&h->track_lock);
+	if (t->dupfd != -1)
+		close(t->dupfd);
+	free(t);
+	*socket_context = NULL;
+}
+
+/* MHD_OPTION_URI_LOG_CALLBACK: the raw request target, before decoding. */
+static void *
+uri_seen(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct conn_track *t = track_of(conn);
+	const char *q = strchr(uri, '?');
+	size_t plen = q ? (size_t)(q - uri) : strlen(uri);
+	char path[HTTP_PATH_MAX + 1];
+	struct http_path p;
+
+	(void)cls;
+	if (t == NULL)
+		return NULL;
+	t->raw_path_ok = plen <= HTTP_PATH_MAX;
+	if (t->raw_path_ok) {
+		memcpy(path, uri, plen);
+		path[plen] = '\0';
+		/* OPTIONS * and the like are judged by the handler. */
+		t->raw_path_ok = strcmp(path, "*") == 0 || http_path_split(path, &p) == 0;
+	}
+	t->raw_query_bad = q && strlen(q + 1) > CACHE_KEY_QUERY_MAX;
+	snprintf(t->raw_query, sizeof(t->raw_query), "%s", q && !t->raw_query_bad ? q + 1 : "");
+	return NULL;
+}
+
+/* Refuse past http_max_connections at once, instead of leaving the
+ * client in the kernel's accept queue. */
+static enum MHD_Result
+accept_policy(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+	struct http_edge *h = cls;
+
+	(void)addr;
+	(void)addrlen;
+	return atomic_load(&h->n_conns) >= h->cfg->http_max_connections ? MHD_NO : MHD_YES;
+}
+
+static void *
+sweeper_main(void *arg)
+{
+	struct http_edge *h = arg;
+
+	log_ctx_set("http-sweep");
+	while (!atomic_load(&h->stop_sweeper)) {
+		struct timespec ts = { 0, 250 * 1000 * 1000 };
+		int64_t now = cache_now_ms();
+		size_t n = 0;
+
+		pthread_mutex_lock(&h->track_lock);
+		for (struct conn_track *t = h->tracks; t; t = t->next) {
+			if (t->head_deadline_ms && now >= t->head_deadline_ms && t->dupfd != -1) {
+				shutdown(t->dupfd, SHUT_RDWR);
+				t->head_deadline_ms = 0;
+				n++;
+			}
+		}
+		pthread_mutex_unlock(&h->track_lock);
+		if (n)
+			log_info("http: closed %zu connection(s) whose request head was not in "
+			    "within http_timeout", n);
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
 }
 
 static void
@@ -844,22 +1018,34 @@ http_edge_start(const struct edge_cfg *cfg, struct cache *cache, struct fetcher 
 	h->ups = ups;
 	h->started_ms = cache_now_ms();
 	g_cache = cache;
+	pthread_mutex_init(&h->track_lock, NULL);
+	{
+		/* Two descriptors per viewer (the socket and its dup): raise the
+		 * soft limit to the hard one. */
+		struct rlimit rl;
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
 	fd = net_listen_tcp(cfg->http_listen, 4096, &h->port);
 	if (fd == -1) {
 		free(h);
 		return NULL;
 	}
 	h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-	    MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO, 0, NULL, NULL,
+	    MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO, 0, accept_policy, h,
 	    handler, h,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
 	    MHD_OPTION_LISTEN_SOCKET, fd,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->http_threads,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->http_max_connections,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->http_max_connections + 64,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->http_max_per_ip,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)((cfg->http_timeout_ms + 999) / 1000),
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->http_max_header_bytes,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, h,
+	    MHD_OPTION_NOTIFY_CONNECTION, conn_notify, h,
+	    MHD_OPTION_URI_LOG_CALLBACK, uri_seen, h,
 	    MHD_OPTION_END);
 	if (h->d == NULL) {
 		log_errx("http: cannot start the HTTP server on %s", cfg->http_listen);
@@ -867,6 +1053,10 @@ http_edge_start(const struct edge_cfg *cfg, struct cache *cache, struct fetcher 
 		free(h);
 		return NULL;
 	}
+	if (pthread_create(&h->sweeper, NULL, sweeper_main, h) == 0)
+		h->sweeper_started = true;
+	else
+		log_warnx("http: no sweeper thread: slow request heads are not cut short");
 	return h;
 }
 
@@ -899,7 +1089,11 @@ http_edge_stop(struct http_edge *h)
 {
 	if (h == NULL)
 		return;
+	atomic_store(&h->stop_sweeper, true);
+	if (h->sweeper_started)
+		pthread_join(h->sweeper, NULL);
 	if (h->d)
 		MHD_stop_daemon(h->d);
+	pthread_mutex_destroy(&h->track_lock);
 	free(h);
 }

@@ -293,7 +293,7 @@ check "an idle connection is closed after http_timeout=2s ($r)" \
 raw slowloris 50 10 >"$T_DIR/slow.out" 2>&1
 sed 's/^/    slowloris: /' "$T_DIR/slow.out"
 check "50 slow-loris clients (a head byte a second) are closed after http_timeout=2s, within 8 s ($(head -1 "$T_DIR/slow.out"))" \
-	awk '$1 == "closed" && $2 == 50 && $5 <= 8 { ok = 1 } END { exit !ok }' "$T_DIR/slow.out"
+	awk '$1 == "closed" && $2 == 50 && $6 <= 8 { ok = 1 } END { exit !ok }' "$T_DIR/slow.out"
 check "meanwhile a normal client was served every time, each within 2 s ($(sed -n 2p "$T_DIR/slow.out"))" \
 	awk '$1 == "normal" && $2 > 0 && $2 == $4 && $6 < 2 { ok = 1 } END { exit !ok }' "$T_DIR/slow.out"
 check "the edge answers after the slow clients" healthz_is 200
