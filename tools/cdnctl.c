@@ -27,6 +27,7 @@
 #include <curl/curl.h>
 
 #include "buf.h"
+#include "cdnctl_announce.h"
 #include "json_read.h"
 #include "xalloc.h"
 
@@ -68,6 +69,7 @@ struct opts {
 	const char *token_file;
 	bool json;
 	const char *customer, *stream, *key;
+	const char *announce_socket, *for_dur;
 	bool all;
 	unsigned given; /* OPT_* seen on the command line */
 	const char *pos[8];
@@ -92,6 +94,15 @@ usage(FILE *f)
 "                               list keys (--all: revoked ones too)\n"
 "  key revoke ID                revoke a key, dropping its publisher\n"
 "  streams                      live and recently ended streams\n"
+"\n"
+"announcer commands (cdn-announce on this host, over its control socket):\n"
+"  drain                        graceful drain: GRACEFUL_SHUTDOWN, then withdraw\n"
+"  undrain                      announce again\n"
+"  announce status              peers, prefixes, health and drain state\n"
+"  blackhole add PREFIX --for DURATION\n"
+"                               announce PREFIX with BLACKHOLE (65535:666)\n"
+"  blackhole del PREFIX         withdraw it\n"
+"  --announce-socket PATH       (default " CDNCTL_ANNOUNCE_SOCKET ")\n"
 "\n"
 "options:\n"
 "  -u, --url URL       the origin (default: $CDN_ORIGIN_URL, else\n"
@@ -167,6 +178,10 @@ parse_args(int argc, char **argv, struct opts *o)
 			val = &o->stream, flag = OPT_STREAM;
 		else if (strcmp(a, "--key") == 0)
 			val = &o->key, flag = OPT_KEY;
+		else if (strcmp(a, "--announce-socket") == 0)
+			val = &o->announce_socket;
+		else if (strcmp(a, "--for") == 0)
+			val = &o->for_dur;
 		if (val) {
 			if (i + 1 >= argc)
 				return usage_error(
@@ -915,6 +930,12 @@ run(struct opts *o)
 	const char *w0 = o->pos[0], *w1 = o->n_pos > 1 ? o->pos[1] : "";
 	int rc;
 
+	/* Announcer commands go to the local control socket: no token. */
+	if (strcmp(w0, "drain") == 0 || strcmp(w0, "undrain") == 0 ||
+	    strcmp(w0, "announce") == 0 || strcmp(w0, "blackhole") == 0)
+		return cdnctl_announce_run(o->pos, o->n_pos,
+		    o->announce_socket ? o->announce_socket : CDNCTL_ANNOUNCE_SOCKET,
+		    o->for_dur, o->json);
 	/* the shape is checked before the token is read: usage errors first */
 	if (strcmp(w0, "customer") == 0 && strcmp(w1, "add") == 0)
 		rc = check_shape(o, "customer add NAME", 3, 0);
