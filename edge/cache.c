@@ -28,6 +28,7 @@ struct cache {
 	int64_t idle_ms;
 	struct cobj *lru_head, *lru_tail;
 	uint64_t evict_lru, evict_idle;
+	bool enforcing;             /* cache_enforce_budget is running */
 };
 
 int64_t
@@ -276,8 +277,13 @@ cobj_unref_locked(struct cache *c, struct cobj *o)
 		log_errx("cache: unref of a freed or foreign object");
 		abort();
 	}
-	if (--o->refs == 0)
+	if (--o->refs == 0) {
 		cobj_destroy(c, o);
+		return;
+	}
+	/* The last reader let go: the object may be evicted now, not at the tick. */
+	if (o->refs == 1 && o->linked && c->bytes > c->max_bytes)
+		cache_enforce_budget(c);
 }
 
 void
@@ -409,6 +415,17 @@ cache_maintain(struct cache *c, int64_t now_ms)
 			cache_unlink(c, o);
 		}
 	}
+	cache_enforce_budget(c);
+}
+
+void
+cache_enforce_budget(struct cache *c)
+{
+	struct cobj *o, *prev;
+
+	if (c->enforcing)
+		return;   /* an unref inside the loop below: the loop goes on anyway */
+	c->enforcing = true;
 	/* Over budget: least recently requested first. */
 	for (o = c->lru_tail; o && c->bytes > c->max_bytes; o = prev) {
 		prev = o->lru_prev;
@@ -417,6 +434,7 @@ cache_maintain(struct cache *c, int64_t now_ms)
 			cache_unlink(c, o);
 		}
 	}
+	c->enforcing = false;
 }
 
 void

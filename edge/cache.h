@@ -192,6 +192,13 @@ void waiter_remove(struct waiter *w);
  */
 void cache_maintain(struct cache *c, int64_t now_ms);
 
+/*
+ * Only the budget part of cache_maintain, lock held: the fetcher calls it
+ * each time an object completes, so complete objects never sit over the
+ * budget until the next tick.
+ */
+void cache_enforce_budget(struct cache *c);
+
 void cache_get_stats(struct cache *c, struct cache_stats *st);
 
 /*

@@ -587,7 +587,10 @@ job_done(struct fetcher *f, struct job *j, CURLcode rc)
 		cache_unlock(f->cache);
 		if (o->is_playlist && o->status == 200)
 			prefetch_from(f, o);
-		job_free(f, j);
+		job_free(f, j);   /* drops the job's reference: o may be evictable now */
+		cache_lock(f->cache);
+		cache_enforce_budget(f->cache);
+		cache_unlock(f->cache);
 		return;
 	}
 	fk = classify(rc, j, &kind);

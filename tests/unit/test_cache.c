@@ -188,6 +188,39 @@ t_object_being_sent_survives_eviction(void)
 }
 
 static int
+t_budget_enforced_when_the_last_reader_leaves(void)
+{
+	struct cache *c = cache_new(64 * KB, 0);
+	static uint8_t body[60 * KB];
+	struct cache_stats st;
+	struct cobj *a, *b;
+
+	CHECK(c != NULL);
+	CHECK(put_complete(c, "/a", 60 * KB) != NULL);
+	cache_lock(c);
+	a = cache_find(c, "/a");
+	cobj_ref(a);                 /* a viewer is being sent /a */
+	b = cache_insert(c, "/b", "/b", NULL);   /* the caller's ref: another viewer */
+	cobj_set_state(c, b, COBJ_FILLING);
+	CHECK_INT(cobj_append(c, b, body, sizeof(body), sizeof(body)), 0);
+	cobj_set_state(c, b, COBJ_COMPLETE);
+	cache_enforce_budget(c);     /* both in use: nothing can go */
+	cache_unlock(c);
+	cache_get_stats(c, &st);
+	CHECK_INT(st.bytes, 120 * KB);
+	/* /a's viewer finishes: /a is the least recent and now free: it goes at
+	 * once, without waiting for the maintenance tick. */
+	cobj_unref(c, a);
+	cache_get_stats(c, &st);
+	CHECK_INT(st.bytes, 60 * KB);
+	CHECK(!present(c, "/a"));
+	CHECK(present(c, "/b"));
+	cobj_unref(c, b);
+	cache_free(c);
+	return 0;
+}
+
+static int
 t_idle_expiry(void)
 {
 	struct cache *c = cache_new(10 << 20, 5000);
@@ -376,6 +409,7 @@ main(void)
 	RUN(t_budget_never_exceeded_by_complete_objects);
 	RUN(t_in_flight_not_evicted_but_counted);
 	RUN(t_object_being_sent_survives_eviction);
+	RUN(t_budget_enforced_when_the_last_reader_leaves);
 	RUN(t_idle_expiry);
 	RUN(t_waiters_woken_on_state_and_deadline);
 	RUN(t_revalidation_relinks_prev);
