@@ -6,5 +6,7 @@ DEPS_BUILD="build-essential autoconf automake autoconf-archive pkg-config
 # Run and test: ffmpeg/ffprobe are the broadcaster and the player in tests and
 # in the demo; curl and sqlite3 are used by the integration tests; clang and
 # its runtime give libFuzzer and the sanitizers; librtmp (the library OBS is
-# built on) drives an OBS-like test publisher.
-DEPS_TEST="librtmp-dev ffmpeg curl sqlite3 clang libclang-rt-14-dev procps iproute2"
+# built on) drives an OBS-like test publisher. bird2 is the router cdn-announce
+# talks BGP to in tests/integration/announce_bgp.sh, whose helpers
+# (tests/tools/*.py) need python3.
+DEPS_TEST="librtmp-dev ffmpeg curl sqlite3 clang libclang-rt-14-dev procps iproute2 bird2 python3"
