@@ -377,6 +377,7 @@ on_message(struct bgp_session *s, uint8_t type, const uint8_t *msg, size_t len, 
 		s->last_error[0] = '\0';
 		s->n_adj = 0;
 		s->need_eor = true;
+		s->warned_nh = false;
 		set_state(s, BGP_ESTABLISHED);
 		bgp_session_sync(s, routes, n_routes);
 		return 0;
@@ -599,8 +600,19 @@ bgp_session_sync(struct bgp_session *s, const struct route *routes, size_t n_rou
 	/* Announce what is new or changed. */
 	for (j = 0; j < n_routes; j++) {
 		uint64_t h;
-		if (!make_attrs(s, &routes[j], &a))
+		if (!make_attrs(s, &routes[j], &a)) {
+			bool family_ok = routes[j].prefix.family == AF_INET ? s->v4 : s->v6;
+			if (family_ok && !s->warned_nh) {
+				char ps[64];
+				bgp_prefix_str(&routes[j].prefix, ps, sizeof(ps));
+				log_warnx("bgp %s: %s not announced: no %s next hop on this session "
+				    "(set next_hop_%s)", s->name, ps, routes[j].prefix.family ==
+				    AF_INET ? "IPv4" : "IPv6", routes[j].prefix.family == AF_INET ?
+				    "v4" : "v6");
+				s->warned_nh = true;
+			}
 			continue;
+		}
 		h = fnv(fnv(1469598103934665603ULL, &routes[j].prefix, sizeof(routes[j].prefix)), &a,
 		    sizeof(a));
 		for (i = 0; i < s->n_adj && !prefix_eq(&s->adj[i].prefix, &routes[j].prefix); i++)

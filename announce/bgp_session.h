@@ -90,6 +90,7 @@ struct bgp_session {
 	struct bgp_adj adj[BGP_ADJ_MAX];
 	size_t n_adj;
 	bool need_eor;            /* send End-of-RIB after the next sync */
+	bool warned_nh;           /* logged a route skipped for want of a next hop */
 	char last_error[128];
 
 	/* Counters for /metrics and status. */

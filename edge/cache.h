@@ -41,6 +41,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct acct_customer;
+
 #define COBJ_MAGIC 0xcac4e0b1u
 #define COBJ_HDRS_MAX 4096      /* passed-through response header bytes kept */
 
@@ -94,6 +96,7 @@ struct cobj {
 	char cache_control[256];      /* as sent upstream, passed through */
 	char extra_hdrs[COBJ_HDRS_MAX]; /* "Name: value\n" for Access-Control-* */
 	char internal_hdrs[512];      /* "Name: value\n" for X-CDN-* (never sent) */
+	struct acct_customer *acct;   /* the owner, from X-CDN-Customer (never freed) */
 	int64_t content_length;       /* -1 when unknown */
 	int64_t upstream_age_s;
 	int64_t fetched_ms;           /* when the headers arrived (monotonic) */

@@ -35,6 +35,12 @@ struct edge_cfg {
 	uint64_t http_max_header_bytes; /* per-connection memory for the request head */
 	char *drain_file;
 	char *access_log;               /* "-", a path, or "off" */
+	int accounting;                 /* bool */
+	char *accounting_db;
+	char *accounting_url;           /* default: the first upstream + /api/v1/accounting */
+	char *accounting_token_file;
+	char *node_name;                /* default: edge-<hostname> */
+	long long accounting_flush_ms;
 	int log_level;                  /* enum log_level */
 };
 

@@ -26,6 +26,7 @@
 
 #include <curl/curl.h>
 
+#include "acct.h"
 #include "cache_control.h"
 #include "cache_key.h"
 #include "edge_metrics.h"
@@ -61,6 +62,7 @@ struct job {
 	size_t extra_len;
 	char internal[512];
 	size_t internal_len;
+	char customer[ACCT_CUSTOMER_MAX + 1];   /* X-CDN-Customer */
 	int64_t clen, age_s;
 	struct job *next;            /* submit queue */
 	struct job *anext, *aprev;   /* active list (started, not done) */
@@ -136,6 +138,7 @@ reset_headers(struct job *j)
 	j->ctype[0] = j->etag[0] = j->lastmod[0] = j->cc[0] = '\0';
 	j->extra[0] = j->internal[0] = '\0';
 	j->extra_len = j->internal_len = 0;
+	j->customer[0] = '\0';
 	j->clen = -1;
 	j->age_s = 0;
 }
@@ -191,6 +194,7 @@ publish_headers(struct fetcher *f, struct job *j)
 	snprintf(o->cache_control, sizeof(o->cache_control), "%s", j->cc);
 	memcpy(o->extra_hdrs, j->extra, j->extra_len + 1);
 	memcpy(o->internal_hdrs, j->internal, j->internal_len + 1);
+	o->acct = j->customer[0] ? acct_customer(j->customer) : NULL;
 	o->content_length = j->clen;
 	o->upstream_age_s = j->age_s;
 	o->fetched_ms = now;
@@ -270,8 +274,11 @@ on_header(char *line, size_t size, size_t nitems, void *ud)
 		j->age_s = a > 0 && a < 86400 * 365 ? a : 0;
 	} else if (n > 16 && strncasecmp(line, "Access-Control-", 15) == 0)
 		keep_header(j->extra, sizeof(j->extra), &j->extra_len, line, n);
-	else if (n > 6 && strncasecmp(line, "X-CDN-", 6) == 0)
+	else if (n > 6 && strncasecmp(line, "X-CDN-", 6) == 0) {
+		if (hdr_is(line, n, "X-CDN-Customer", &v, &vn))
+			copy_val(j->customer, sizeof(j->customer), v, vn);
 		keep_header(j->internal, sizeof(j->internal), &j->internal_len, line, n);
+	}
 	return n;
 }
 

@@ -35,6 +35,7 @@
 #include <microhttpd.h>
 
 #include "access_log.h"
+#include "acct.h"
 #include "cache_control.h"
 #include "cache_key.h"
 #include "edge_metrics.h"
@@ -101,6 +102,8 @@ struct ereq {
 	uint64_t body_len;           /* of a buffer response */
 	uint64_t streamed;           /* bytes handed out by the content reader */
 	bool is_stream;
+	bool from_edge;              /* Via: cdn-edge: a child edge, not a viewer */
+	struct acct_customer *acct;  /* who pays for this response */
 	int64_t t0_us;
 	char client[48];
 	char method[8];
@@ -357,8 +360,37 @@ etag_matches(struct MHD_Connection *conn, const char *etag)
 	return false;
 }
 
+/* "Name: value\n" lines as response headers. */
 static void
-add_object_headers(struct MHD_Response *r, const struct cobj *o, enum edge_result res)
+add_header_lines(struct MHD_Response *r, const char *lines, bool *has_acao)
+{
+	for (const char *p = lines; *p;) {
+		const char *nl = strchr(p, '\n'), *colon = strchr(p, ':');
+		char name[64], value[COBJ_HDRS_MAX];
+		size_t ln = nl ? (size_t)(nl - p) : strlen(p);
+		if (colon && colon < p + ln && (size_t)(colon - p) < sizeof(name)) {
+			const char *v = colon + 1;
+			memcpy(name, p, (size_t)(colon - p));
+			name[colon - p] = '\0';
+			while (*v == ' ')
+				v++;
+			snprintf(value, sizeof(value), "%.*s", (int)(p + ln - v), v);
+			MHD_add_response_header(r, name, value);
+			if (has_acao && strcasecmp(name, "Access-Control-Allow-Origin") == 0)
+				*has_acao = true;
+		}
+		p += ln + (nl ? 1 : 0);
+	}
+}
+
+/*
+ * to_edge: the request came from a child edge (Via: cdn-edge), which needs
+ * the internal X-CDN-* headers (the owner, for its accounting); viewers
+ * never see them.
+ */
+static void
+add_object_headers(struct MHD_Response *r, const struct cobj *o, enum edge_result res,
+    bool to_edge)
 {
 	char age[32];
 	int64_t a = (cache_now_ms() - o->fetched_ms) / 1000 + o->upstream_age_s;
@@ -373,23 +405,9 @@ add_object_headers(struct MHD_Response *r, const struct cobj *o, enum edge_resul
 	if (o->last_modified[0])
 		MHD_add_response_header(r, "Last-Modified", o->last_modified);
 	/* Access-Control-* lines, "Name: value\n" each, checked when stored. */
-	for (const char *p = o->extra_hdrs; *p;) {
-		const char *nl = strchr(p, '\n'), *colon = strchr(p, ':');
-		char name[64], value[COBJ_HDRS_MAX];
-		size_t ln = nl ? (size_t)(nl - p) : strlen(p);
-		if (colon && colon < p + ln && (size_t)(colon - p) < sizeof(name)) {
-			const char *v = colon + 1;
-			memcpy(name, p, (size_t)(colon - p));
-			name[colon - p] = '\0';
-			while (*v == ' ')
-				v++;
-			snprintf(value, sizeof(value), "%.*s", (int)(p + ln - v), v);
-			MHD_add_response_header(r, name, value);
-			if (strcasecmp(name, "Access-Control-Allow-Origin") == 0)
-				has_acao = true;
-		}
-		p += ln + (nl ? 1 : 0);
-	}
+	add_header_lines(r, o->extra_hdrs, &has_acao);
+	if (to_edge)
+		add_header_lines(r, o->internal_hdrs, NULL);
 	if (!has_acao)
 		MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
 	snprintf(age, sizeof(age), "%lld", (long long)(a > 0 ? a : 0));
@@ -416,6 +434,9 @@ send_object(struct ereq *rq, struct cobj *o, enum edge_result res)
 
 	rq->result = res;
 	EMETRIC_ADD(requests[res], 1);
+	/* A child edge counts what it sends to its viewers: never bill twice. */
+	if (rq->h->cfg->accounting && !rq->from_edge)
+		rq->acct = o->acct;
 	cache_lock(rq->h->cache);
 	complete = o->state == COBJ_COMPLETE;
 	if (complete)
@@ -427,7 +448,7 @@ send_object(struct ereq *rq, struct cobj *o, enum edge_result res)
 	if (status == 200 && etag_matches(rq->conn, o->etag)) {
 		r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
 		if (r)
-			add_object_headers(r, o, res);
+			add_object_headers(r, o, res, rq->from_edge);
 		cobj_unref(rq->h->cache, o);
 		return queue(rq, MHD_HTTP_NOT_MODIFIED, r, 0);
 	}
@@ -482,7 +503,7 @@ send_object(struct ereq *rq, struct cobj *o, enum edge_result res)
 		}
 		rq->is_stream = true;
 	}
-	add_object_headers(r, o, res);
+	add_object_headers(r, o, res, rq->from_edge);
 	if (status == MHD_HTTP_PARTIAL_CONTENT)
 		MHD_add_response_header(r, "Content-Range", cr);
 	return queue(rq, status, r, rq->body_len);
@@ -792,6 +813,8 @@ start_request(struct ereq *rq, const char *url, const char *method)
 	v = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Cache-Control");
 	cache_control_parse(v, v ? strlen(v) : 0, &cc);
 	rq->only_if_cached = cc.only_if_cached;
+	v = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Via");
+	rq->from_edge = v && strstr(v, "cdn-edge") != NULL;
 	rq->req_no_cache = cc.no_cache || cc.max_age_s == 0;
 	v = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Pragma");
 	if (v && cc.max_age_s < 0 && !cc.no_cache && strcasecmp(v, "no-cache") == 0)
@@ -863,6 +886,10 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	sent = rq->is_head ? 0 : rq->is_stream ? rq->streamed :
 	    toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? rq->body_len : 0;
 	EMETRIC_ADD(bytes_out, sent);
+	if (rq->acct) {
+		acct_add_out(rq->acct, sent);
+		acct_add_request(rq->acct);
+	}
 	if (rq->started)
 		access_log_write(rq->client, rq->method, rq->path[0] ? rq->path : "-",
 		    rq->status ? rq->status : 499, sent,

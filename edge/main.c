@@ -23,6 +23,7 @@
 #include <curl/curl.h>
 
 #include "access_log.h"
+#include "acct_store.h"
 #include "cache.h"
 #include "conf.h"
 #include "edge_conf.h"
@@ -55,6 +56,8 @@ main(int argc, char **argv)
 	struct cache *cache = NULL;
 	struct fetcher *fetcher = NULL;
 	struct http_edge *http = NULL;
+	struct acct_store *acct = NULL;
+	char node[256], ship_url[UPSTREAM_URL_MAX + 32], token[256] = "";
 	char err[CONF_ERRLEN] = "";
 	const char *conf_file = NULL;
 	bool check_only = false, verbose = false, curl_ok = false;
@@ -148,6 +151,38 @@ main(int argc, char **argv)
 	}
 	if ((cache = cache_new(cfg.cache_max_bytes, cfg.cache_idle_ms)) == NULL)
 		goto out;
+	if (cfg.accounting) {
+		struct acct_store_cfg ac = { 0 };
+		char hn[200] = "localhost";
+		if (cfg.accounting_token_file && cfg.accounting_token_file[0]) {
+			FILE *f = fopen(cfg.accounting_token_file, "re");
+			if (f == NULL || fgets(token, sizeof(token), f) == NULL) {
+				log_err("cannot read accounting_token_file %s", cfg.accounting_token_file);
+				if (f)
+					fclose(f);
+				goto out;
+			}
+			fclose(f);
+			token[strcspn(token, "\r\n")] = '\0';
+		}
+		gethostname(hn, sizeof(hn) - 1);
+		snprintf(node, sizeof(node), "%s%s", cfg.node_name && cfg.node_name[0] ? "" : "edge-",
+		    cfg.node_name && cfg.node_name[0] ? cfg.node_name : hn);
+		snprintf(ship_url, sizeof(ship_url), "%s", cfg.accounting_url && cfg.accounting_url[0] ?
+		    cfg.accounting_url : "");
+		if (!ship_url[0])
+			snprintf(ship_url, sizeof(ship_url), "%s/api/v1/accounting", ups->u[0].base);
+		ac.db_path = cfg.accounting_db;
+		ac.node = node;
+		ac.ship_url = ship_url;
+		ac.ship_token = token[0] ? token : NULL;
+		ac.flush_ms = cfg.accounting_flush_ms;
+		if ((acct = acct_store_start(&ac)) == NULL)
+			goto out;
+		if (!token[0])
+			log_warnx("accounting: no accounting_token_file: the origin will refuse the "
+			    "buckets (they stay spooled in %s)", cfg.accounting_db);
+	}
 	if ((fetcher = fetch_start(&cfg, ups, cache)) == NULL)
 		goto out;
 	if ((http = http_edge_start(&cfg, cache, fetcher, ups)) == NULL)
@@ -181,6 +216,7 @@ out:
 	fetch_stop(fetcher);      /* fails what is still in flight: parked requests wake */
 	http_edge_stop(http);
 	fetch_free(fetcher);
+	acct_store_stop(acct);    /* the last counts: flushed and shipped */
 	cache_free(cache);
 	if (curl_ok)
 		curl_global_cleanup();

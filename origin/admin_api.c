@@ -95,8 +95,8 @@ reply_errno(struct buf *b, int rc, const char *conflict, const char *missing)
 	}
 }
 
-static bool
-token_ok(const char *want, const char *auth)
+bool
+admin_token_ok(const char *want, const char *auth)
 {
 	const char *got;
 	size_t got_len, want_len;
@@ -591,7 +591,7 @@ admin_api_handle(
 	int status;
 
 	buf_reset(body);
-	if (!token_ok(ctx->token, req->authorization))
+	if (!admin_token_ok(ctx->token, req->authorization))
 		return reply_error(body, 401, "missing or wrong admin token");
 	status = route(ctx, req, body);
 	if (body->err) {

@@ -21,6 +21,7 @@
 #define CDN_ADMIN_API_H
 
 #include <pthread.h>
+#include <stdbool.h>
 
 #include "buf.h"
 #include "keys.h"
@@ -40,6 +41,9 @@ struct admin_req {
 	const char *(*param)(void *cls, const char *name);
 	void *cls;
 };
+
+/* True when auth is "Bearer <want>" (constant-time compare; false if want is empty). */
+bool admin_token_ok(const char *want, const char *auth);
 
 /* Handle one request: fills body (JSON) and returns the HTTP status. */
 int admin_api_handle(struct admin_ctx *ctx, const struct admin_req *req, struct buf *body);

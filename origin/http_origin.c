@@ -21,6 +21,8 @@
 
 #include <microhttpd.h>
 
+#include "acct.h"
+#include "acct_api.h"
 #include "blob.h"
 #include "http_origin.h"
 #include "http_path.h"
@@ -33,12 +35,13 @@
 #include "xalloc.h"
 
 #define REQ_MAGIC 0x4e9e57u
-#define POST_MAX (64 * 1024)
+#define POST_MAX (4 * 1024 * 1024)   /* accounting shipments; admin forms are tiny */
 
 struct http_origin {
 	struct MHD_Daemon *d;
 	const struct origin_cfg *cfg;
 	struct admin_ctx *admin;
+	struct acct_api *acct;
 	int port;
 	int64_t started_ms;
 };
@@ -48,6 +51,8 @@ struct req {
 	struct buf body;          /* POST body */
 	uint64_t resp_len;        /* body bytes of the response queued */
 	bool too_large;
+	struct acct_customer *acct; /* the owner of what is sent (viewer requests only) */
+	bool is_head;
 };
 
 static int64_t
@@ -152,7 +157,8 @@ etag_matches(struct MHD_Connection *conn, const char *etag)
 }
 
 static enum MHD_Result
-serve_blob(struct MHD_Connection *conn, struct req *rq, struct blob *b, bool is_segment)
+serve_blob(struct MHD_Connection *conn, struct req *rq, struct blob *b, bool is_segment,
+    const char *customer)
 {
 	struct MHD_Response *r;
 	struct http_range range;
@@ -207,6 +213,8 @@ serve_blob(struct MHD_Connection *conn, struct req *rq, struct blob *b, bool is_
 		return MHD_NO;
 	}
 	/* b stays referenced by the response until MHD calls blob_mhd_release. */
+	if (customer)
+		MHD_add_response_header(r, "X-CDN-Customer", customer);
 	MHD_add_response_header(r, "Content-Type", b->content_type);
 	MHD_add_response_header(r, "Cache-Control", cc);
 	MHD_add_response_header(r, "ETag", b->etag);
@@ -226,10 +234,21 @@ serve_hls(struct MHD_Connection *conn, struct req *rq, const struct http_path *p
 	size_t n = strlen(obj);
 	bool is_playlist = n > 5 && strcmp(obj + n - 5, ".m3u8") == 0;
 
-	b = stream_get_object(p->part[1], obj);
+	struct acct_customer *ac = NULL;
+	const char *via = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Via");
+
+	b = stream_get_object(p->part[1], obj, &ac);
 	if (b == NULL)
 		return send_text(conn, rq, MHD_HTTP_NOT_FOUND, "not found");
-	return serve_blob(conn, rq, b, !is_playlist);
+	/*
+	 * Accounting: an edge (Via: cdn-edge) counts what it sends to viewers
+	 * itself; only what goes straight to a viewer is counted here, so no
+	 * byte is billed twice. Edges learn the owner from X-CDN-Customer,
+	 * which they keep with the object and never forward.
+	 */
+	if (via == NULL || strstr(via, "cdn-edge") == NULL)
+		rq->acct = ac;
+	return serve_blob(conn, rq, b, !is_playlist, ac ? ac->name : NULL);
 }
 
 static enum MHD_Result
@@ -395,6 +414,39 @@ serve_admin(struct http_origin *h, struct MHD_Connection *conn, struct req *rq, 
 	return queue(conn, rq, (unsigned)status, r, 0);
 }
 
+static enum MHD_Result
+serve_acct(struct http_origin *h, struct MHD_Connection *conn, struct req *rq, const char *url,
+    const char *method)
+{
+	struct param_ctx pc = { .conn = conn, .rq = rq };
+	struct admin_req ar = { 0 };
+	struct buf b;
+	struct MHD_Response *r;
+	int status;
+
+	if (rq->too_large)
+		return send_text(conn, rq, 413, "request body too large");
+	ar.method = method;
+	ar.path = url;
+	ar.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+	ar.param = get_param;
+	ar.cls = &pc;
+	buf_init(&b, 64u << 20);
+	/* A POST body is the JSON shipment itself: no form parameters in it. */
+	if (strcmp(method, "POST") == 0)
+		pc.rq = &(struct req){ .magic = REQ_MAGIC };
+	status = acct_api_handle(h->acct, &ar, rq->body.data, rq->body.len, &b);
+	r = MHD_create_response_from_buffer(b.len, b.data, MHD_RESPMEM_MUST_COPY);
+	buf_fini(&b);
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, "Content-Type", "application/json");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	if (status == 401)
+		MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"cdn-origin\"");
+	return queue(conn, rq, (unsigned)status, r, 0);
+}
+
 /* ---- dispatch ---------------------------------------------------------------- */
 
 static enum MHD_Result
@@ -416,12 +468,15 @@ handler(void *cls, struct MHD_Connection *conn, const char *url, const char *met
 		*con_cls = rq;
 		return MHD_YES;
 	}
+	rq->is_head = strcmp(method, "HEAD") == 0;
 	if (*upload_data_size) {
 		if (buf_append(&rq->body, upload_data, *upload_data_size) != 0)
 			rq->too_large = true;
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	if (h->acct && acct_api_owns(url))
+		return serve_acct(h, conn, rq, url, method);
 	if (strncmp(url, "/api/", 5) == 0)
 		return serve_admin(h, conn, rq, url, method);
 	if (strcmp(method, "OPTIONS") == 0) {
@@ -460,8 +515,12 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	if (rq->magic != REQ_MAGIC)
 		return;  /* not ours: never free what we did not allocate */
-	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
-		METRIC_ADD(bytes_out, rq->resp_len);
+	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) {
+		uint64_t sent = rq->is_head ? 0 : rq->resp_len;   /* bodies only */
+		METRIC_ADD(bytes_out, sent);
+		acct_add_out(rq->acct, sent);
+		acct_add_request(rq->acct);
+	}
 	buf_fini(&rq->body);
 	rq->magic = 0;
 	free(rq);
@@ -480,7 +539,7 @@ mhd_logger(void *cls, const char *fmt, va_list ap)
 }
 
 struct http_origin *
-http_origin_start(const struct origin_cfg *cfg, struct admin_ctx *admin)
+http_origin_start(const struct origin_cfg *cfg, struct admin_ctx *admin, struct acct_api *acct)
 {
 	struct http_origin *h = xcalloc(1, sizeof(*h));
 	int fd;
@@ -489,6 +548,7 @@ http_origin_start(const struct origin_cfg *cfg, struct admin_ctx *admin)
 		return NULL;
 	h->cfg = cfg;
 	h->admin = admin;
+	h->acct = acct;
 	h->started_ms = now_ms();
 	fd = net_listen_tcp(cfg->http_listen, 1024, &h->port);
 	if (fd == -1) {

@@ -25,7 +25,10 @@
 struct http_origin;
 
 /* Start serving on cfg->http_listen. NULL on failure (logged). */
-struct http_origin *http_origin_start(const struct origin_cfg *cfg, struct admin_ctx *admin);
+struct acct_api;
+/* acct may be NULL (no accounting API). */
+struct http_origin *http_origin_start(const struct origin_cfg *cfg, struct admin_ctx *admin,
+    struct acct_api *acct);
 int http_origin_port(const struct http_origin *h);
 /* Stop accepting, finish requests in flight, free. NULL-safe. */
 void http_origin_stop(struct http_origin *h);

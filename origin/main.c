@@ -20,9 +20,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <libavutil/log.h>
 #include <openssl/rand.h>
 
+#include "acct_api.h"
+#include "acct_store.h"
 #include "admin_api.h"
 #include "conf.h"
 #include "http_origin.h"
@@ -85,18 +88,22 @@ mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
-/* The admin token: from config, else data_dir/admin.token, created once. */
+/*
+ * A token: from config, else data_dir/<file>, created once (mode 0600).
+ * The admin token and the accounting token (edges ship with it; it can do
+ * nothing else) are made the same way.
+ */
 static char *
-load_admin_token(const struct origin_cfg *cfg)
+load_token(const struct origin_cfg *cfg, const char *configured, const char *file)
 {
 	char path[1100], tok[129] = "";
 	unsigned char rnd[24];
 	ssize_t n;
 	int fd;
 
-	if (cfg->admin_token && cfg->admin_token[0])
-		return xstrdup(cfg->admin_token);
-	snprintf(path, sizeof(path), "%s/admin.token", cfg->data_dir);
+	if (configured && configured[0])
+		return xstrdup(configured);
+	snprintf(path, sizeof(path), "%s/%s", cfg->data_dir, file);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd != -1) {
 		n = read(fd, tok, sizeof(tok) - 1);
@@ -126,7 +133,8 @@ load_admin_token(const struct origin_cfg *cfg)
 		return NULL;
 	}
 	close(fd);
-	log_info("created the admin token in %s (give it to cdnctl with --token-file)", path);
+	log_info("created a token in %s (%s)", path, strcmp(file, "admin.token") == 0 ?
+	    "give it to cdnctl with --token-file" : "edges ship accounting with it");
 	return xstrdup(tok);
 }
 
@@ -140,12 +148,20 @@ main(int argc, char **argv)
 	struct keys *keys_rtmp = NULL, *keys_admin = NULL;
 	struct rtmp_server *rtmp = NULL;
 	struct http_origin *http = NULL;
-	char *token = NULL;
+	char *token = NULL, *acct_token = NULL;
+	char acct_db[1100], spool[1100], ship_url[128], node[256];
+	struct acct_api *acct_api = NULL;
+	struct acct_store *acct_store = NULL;
 	bool check_only = false, verbose = false, ran = false;
 	int opt, sigfd = -1, rc = 1, sig;
 	sigset_t mask;
 
 	log_init("cdn-origin", LOG_LVL_INFO);
+	/* Before any thread starts (the accounting shipper uses libcurl). */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+		fprintf(stderr, "cdn-origin: cannot initialize libcurl\n");
+		return 1;
+	}
 	if (conf_defaults(origin_conf_desc, origin_conf_n, &cfg, err) != 0) {
 		fprintf(stderr, "cdn-origin: %s\n", err);
 		return 1;
@@ -219,7 +235,11 @@ main(int argc, char **argv)
 		log_err("cannot create persist_dir %s", cfg.persist_dir);
 		goto out;
 	}
-	if ((token = load_admin_token(&cfg)) == NULL)
+	if ((token = load_token(&cfg, cfg.admin_token, "admin.token")) == NULL ||
+	    (acct_token = load_token(&cfg, cfg.accounting_token, "accounting.token")) == NULL)
+		goto out;
+	snprintf(acct_db, sizeof(acct_db), "%s/accounting.db", cfg.data_dir);
+	if ((acct_api = acct_api_open(acct_db, acct_token, token)) == NULL)
 		goto out;
 	snprintf(db_default, sizeof(db_default), "%s/origin.db", cfg.data_dir);
 	if ((keys_rtmp = keys_open(cfg.db_path ? cfg.db_path : db_default)) == NULL ||
@@ -256,8 +276,23 @@ main(int argc, char **argv)
 	pthread_mutex_init(&admin.lock, NULL);
 	admin.token = token;
 	admin.rtmp_url = rtmp_url;
-	if ((http = http_origin_start(&cfg, &admin)) == NULL)
+	if ((http = http_origin_start(&cfg, &admin, acct_api)) == NULL)
 		goto out;
+	{
+		/* The origin is a node like any edge: it ships its own buckets to
+		 * its own API, through the same idempotent path. */
+		char hn[200] = "localhost";
+		gethostname(hn, sizeof(hn) - 1);
+		snprintf(node, sizeof(node), "%s%s", cfg.node_name && cfg.node_name[0] ? "" :
+		    "origin-", cfg.node_name && cfg.node_name[0] ? cfg.node_name : hn);
+		snprintf(spool, sizeof(spool), "%s/accounting-spool.db", cfg.data_dir);
+		snprintf(ship_url, sizeof(ship_url), "http://127.0.0.1:%d/api/v1/accounting",
+		    http_origin_port(http));
+		struct acct_store_cfg ac = { .db_path = spool, .node = node, .ship_url = ship_url,
+			.ship_token = acct_token, .flush_ms = cfg.accounting_flush_ms };
+		if ((acct_store = acct_store_start(&ac)) == NULL)
+			goto out;
+	}
 	log_info("cdn-origin %s: RTMP on port %d, HTTP on port %d, data in %s", PACKAGE_VERSION,
 	    rtmp_server_port(rtmp), http_origin_port(http), cfg.data_dir);
 
@@ -270,7 +305,10 @@ main(int argc, char **argv)
 	rc = sig > 0 ? 0 : 1;
 out:
 	rtmp_server_free(rtmp);
+	acct_store_stop(acct_store);   /* last flush, shipped while HTTP still runs */
 	http_origin_stop(http);
+	acct_api_close(acct_api);
+	free(acct_token);
 	stream_registry_fini();
 	keys_close(keys_rtmp);
 	keys_close(keys_admin);
@@ -278,6 +316,7 @@ out:
 		close(sigfd);
 	free(token);
 	conf_free(origin_conf_desc, origin_conf_n, &cfg);
+	curl_global_cleanup();
 	if (ran && rc == 0)
 		log_info("stopped");
 	return rc;

@@ -54,6 +54,12 @@ const struct conf_desc origin_conf_desc[] = {
 	  "HTTP connections per client address (0: no limit)" },
 	{ "http_timeout", CONF_MSEC, F(http_timeout_ms), "30s", 1000, 3600000, NULL, 0,
 	  "idle HTTP connections are closed after this" },
+	{ "accounting_token", CONF_STR, F(accounting_token), NULL, 0, 0, NULL, 0,
+	  "token edges ship accounting with (default: data_dir/accounting.token, created at first start)" },
+	{ "node_name", CONF_STR, F(node_name), NULL, 0, 0, NULL, 0,
+	  "this node's name in accounting (default: origin-<hostname>)" },
+	{ "accounting_flush", CONF_MSEC, F(accounting_flush_ms), "10s", 1000, 300000, NULL, 0,
+	  "how often counters are written to disk and shipped; a crash loses at most this" },
 	{ "log_level", CONF_ENUM, F(log_level), "info", 0, 0, "err|warn|info|debug", 0,
 	  "least severe level logged" },
 };

@@ -36,6 +36,9 @@ struct origin_cfg {
 	long long http_max_connections;
 	long long http_max_per_ip;
 	long long http_timeout_ms;
+	char *accounting_token;       /* edges' token for POST /api/v1/accounting; default: data_dir/accounting.token */
+	char *node_name;              /* this node in accounting (default: origin-<hostname>) */
+	long long accounting_flush_ms;
 	int log_level;                /* enum log_level */
 };
 

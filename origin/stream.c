@@ -32,6 +32,7 @@
 
 #include <openssl/rand.h>
 
+#include "acct.h"
 #include "blob.h"
 #include "log.h"
 #include "metrics.h"
@@ -79,6 +80,7 @@ struct stream {
 	char codecs[64];
 	int width, height;
 	atomic_uint_fast64_t bytes_in;
+	struct acct_customer *acct;   /* the owner's counters (never freed) */
 	uint64_t prev_bytes_in;
 	int64_t prev_rate_ms;
 	uint64_t bitrate_bps;
@@ -346,6 +348,7 @@ stream_publish(const struct stream_params *p)
 		return NULL;
 	}
 	s->live = true;
+	s->acct = acct_customer(p->customer);
 	s->started_ms = now_ms();
 	if (RAND_bytes((unsigned char *)&rnd, sizeof(rnd)) != 1)
 		rnd = (uint32_t)s->started_ms ^ (uint32_t)getpid();
@@ -394,6 +397,7 @@ void
 stream_add_bytes_in(struct stream *s, uint64_t n)
 {
 	atomic_fetch_add_explicit(&s->bytes_in, n, memory_order_relaxed);
+	acct_add_in(s->acct, n);
 }
 
 void
@@ -517,7 +521,7 @@ stream_unpublish(struct stream *s)
 }
 
 struct blob *
-stream_get_object(const char *name, const char *object)
+stream_get_object(const char *name, const char *object, struct acct_customer **acct)
 {
 	struct stream *s;
 	struct blob *b = NULL;
@@ -540,6 +544,8 @@ stream_get_object(const char *name, const char *object)
 			}
 	if (b)
 		blob_ref(b);
+	if (b && acct)
+		*acct = s->acct;
 out:
 	pthread_mutex_unlock(&reg_lock);
 	if (b == NULL)

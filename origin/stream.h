@@ -82,7 +82,9 @@ void stream_unpublish(struct stream *s);
  * Look up an object of a stream for HTTP: "index.m3u8", "master.m3u8",
  * "init.mp4" or a segment name. Returns a new reference, or NULL (ENOENT).
  */
-struct blob *stream_get_object(const char *name, const char *object);
+struct acct_customer;
+/* acct: when not NULL, set to the stream owner's accounting counters. */
+struct blob *stream_get_object(const char *name, const char *object, struct acct_customer **acct);
 
 /* Copy up to max streams' facts. Returns the number copied. */
 size_t stream_list(struct stream_info *out, size_t max);

@@ -28,6 +28,7 @@
 
 #include "buf.h"
 #include "cdnctl_announce.h"
+#include "cdnctl_report.h"
 #include "json_read.h"
 #include "xalloc.h"
 
@@ -70,6 +71,7 @@ struct opts {
 	bool json;
 	const char *customer, *stream, *key;
 	const char *announce_socket, *for_dur;
+	const char *from, *to, *format, *direction;
 	bool all;
 	unsigned given; /* OPT_* seen on the command line */
 	const char *pos[8];
@@ -94,6 +96,10 @@ usage(FILE *f)
 "                               list keys (--all: revoked ones too)\n"
 "  key revoke ID                revoke a key, dropping its publisher\n"
 "  streams                      live and recently ended streams\n"
+"  report --customer C | --all  --from DATE --to DATE\n"
+"         [--format table|csv|json|svg] [--direction out|in|max|sum]\n"
+"                               bandwidth and 95th-percentile billing (DATE:\n"
+"                               YYYY-MM-DD, UTC, --to inclusive)\n"
 "\n"
 "announcer commands (cdn-announce on this host, over its control socket):\n"
 "  drain                        graceful drain: GRACEFUL_SHUTDOWN, then withdraw\n"
@@ -182,6 +188,14 @@ parse_args(int argc, char **argv, struct opts *o)
 			val = &o->announce_socket;
 		else if (strcmp(a, "--for") == 0)
 			val = &o->for_dur;
+		else if (strcmp(a, "--from") == 0)
+			val = &o->from;
+		else if (strcmp(a, "--to") == 0)
+			val = &o->to;
+		else if (strcmp(a, "--format") == 0)
+			val = &o->format;
+		else if (strcmp(a, "--direction") == 0)
+			val = &o->direction;
 		if (val) {
 			if (i + 1 >= argc)
 				return usage_error(
@@ -589,6 +603,53 @@ doc_array(const struct call *c, const char *key)
 
 /* --- commands ------------------------------------------------------ */
 
+/* Percent-encode a query value (dates and names need nothing, but be safe). */
+static void
+put_q(struct buf *b, const char *k, const char *v)
+{
+	buf_printf(b, "%s%s=", b->len && memchr(b->data, '?', b->len) ? "&" : "?", k);
+	for (; *v; v++) {
+		unsigned char ch = (unsigned char)*v;
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.')
+			buf_put_u8(b, ch);
+		else
+			buf_printf(b, "%%%02X", ch);
+	}
+}
+
+static int
+cmd_report(struct call *c)
+{
+	const struct opts *o = c->o;
+	const char *fmt = o->format ? o->format : o->json ? "json" : "table";
+	struct buf path;
+	int rc;
+
+	if (strcmp(fmt, "table") && strcmp(fmt, "csv") && strcmp(fmt, "json") && strcmp(fmt, "svg"))
+		return usage_error("--format table, csv, json or svg");
+	if (strcmp(fmt, "svg") == 0 && o->all)
+		return usage_error("--format svg charts one customer (--customer C)");
+	buf_init(&path, 4096);
+	buf_printf(&path, "/api/v1/report");
+	if (o->all)
+		put_q(&path, "all", "1");
+	else
+		put_q(&path, "customer", o->customer);
+	put_q(&path, "from", o->from);
+	put_q(&path, "to", o->to);
+	if (o->direction)
+		put_q(&path, "direction", o->direction);
+	if (strcmp(fmt, "svg") == 0)
+		put_q(&path, "series", "1");
+	buf_put_u8(&path, 0);
+	rc = http_call(c, "GET", (const char *)path.data, NULL);
+	buf_fini(&path);
+	if (rc != 0 || o->json)
+		return rc;   /* --json: http_call printed the answer as is */
+	return cdnctl_report_print(&c->doc, fmt, o->all, c->body.data, c->body.len, stdout);
+}
+
 static int
 cmd_customer_add(struct call *c, const char *name)
 {
@@ -960,6 +1021,13 @@ run(struct opts *o)
 				o->pos[2]);
 	} else if (strcmp(w0, "streams") == 0)
 		rc = check_shape(o, "streams", 1, 0);
+	else if (strcmp(w0, "report") == 0) {
+		rc = check_shape(o, "report", 1, OPT_CUSTOMER | OPT_ALL);
+		if (rc == 0 && (o->from == NULL || o->to == NULL))
+			rc = usage_error("report needs --from DATE and --to DATE");
+		else if (rc == 0 && (o->customer == NULL) == !o->all)
+			rc = usage_error("report needs --customer C or --all");
+	}
 	else
 		return usage_error("unknown command '%s'",
 		    o->n_pos > 1 &&
@@ -974,6 +1042,8 @@ run(struct opts *o)
 
 	if (strcmp(w0, "streams") == 0)
 		rc = cmd_streams(&c);
+	else if (strcmp(w0, "report") == 0)
+		rc = cmd_report(&c);
 	else if (strcmp(w0, "customer") == 0 && strcmp(w1, "add") == 0)
 		rc = cmd_customer_add(&c, o->pos[2]);
 	else if (strcmp(w0, "customer") == 0 && strcmp(w1, "list") == 0)

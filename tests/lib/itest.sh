@@ -151,7 +151,8 @@ start_edge() {
 	EDGE_LOG="$T_DIR/$name.log"
 	EDGE_ACCESS="$T_DIR/$name.access"
 	"$EDGE_BIN" -o http_listen=127.0.0.1:0 -o upstream="$up" \
-		-o drain_file="$T_DIR/$name.drain" "$@" >"$EDGE_ACCESS" 2>"$EDGE_LOG" &
+		-o drain_file="$T_DIR/$name.drain" -o accounting_db="$T_DIR/$name.acct.db" \
+		-o node_name="$name" "$@" >"$EDGE_ACCESS" 2>"$EDGE_LOG" &
 	EDGE_PID=$!
 	track $EDGE_PID
 	if ! wait_until 10 grep -q "HTTP on port" "$EDGE_LOG"; then
