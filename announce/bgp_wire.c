@@ -89,9 +89,11 @@ enum attr_type {
 #define UPD_NETWORK 10
 #define UPD_AS_PATH 11
 
-static const uint8_t bgp_marker[BGP_MARKER_LEN] = { 0xff, 0xff, 0xff, 0xff,
-	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-	0xff };
+/* RFC 4271 4.1: all ones. */
+static const uint8_t bgp_marker[BGP_MARKER_LEN] = {
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+};
 
 static int notify(struct bgp_notify *err, uint8_t code, uint8_t subcode,
     const void *data, size_t data_len, const char *fmt, ...)
@@ -227,8 +229,8 @@ bgp_hdr_check(const uint8_t *buf, size_t len, uint8_t *type, uint16_t *msg_len,
 	rd_u8(&r, &t);
 	/* RFC 4271 6.1: marker all ones, else Connection Not Synchronized. */
 	if (memcmp(marker, bgp_marker, sizeof(marker)) != 0)
-		return notify(
-		    err, BGP_ERR_HEADER, 1, NULL, 0, "marker not all ones");
+		return notify(err, BGP_ERR_HEADER, 1, NULL, 0,
+		    "marker not all ones");
 	/* RFC 4271 6.1: 19 <= length <= 4096; data is the length field. */
 	if (mlen < BGP_HDR_LEN || mlen > BGP_MAX_LEN)
 		return notify(err, BGP_ERR_HEADER, 2, buf + BGP_MARKER_LEN, 2,
@@ -361,8 +363,8 @@ bgp_open_parse(const uint8_t *msg, size_t len, struct bgp_open_info *o,
 	rd_init(&r, msg, len);
 	if (len < BGP_OPEN_MIN_LEN || rd_skip(&r, BGP_HDR_LEN) != 0) {
 		uint8_t l[2] = { (uint8_t)(len >> 8), (uint8_t)len };
-		return notify(
-		    err, BGP_ERR_HEADER, 2, l, 2, "OPEN shorter than 29 bytes");
+		return notify(err, BGP_ERR_HEADER, 2, l, 2,
+		    "OPEN shorter than 29 bytes");
 	}
 	rd_u8(&r, &o->version);
 	rd_be16(&r, &o->my_as2);
@@ -379,12 +381,12 @@ bgp_open_parse(const uint8_t *msg, size_t len, struct bgp_open_info *o,
 		return notify(err, BGP_ERR_OPEN, 2, NULL, 0, "peer AS 0");
 	/* RFC 4271 6.2: hold time 1 or 2 MUST be refused. */
 	if (o->hold_s == 1 || o->hold_s == 2)
-		return notify(
-		    err, BGP_ERR_OPEN, 6, NULL, 0, "hold time %u s", o->hold_s);
+		return notify(err, BGP_ERR_OPEN, 6, NULL, 0, "hold time %u s",
+		    o->hold_s);
 	/* RFC 6286 2.1: the identifier is a nonzero 32-bit number. */
 	if (o->bgp_id == 0)
-		return notify(
-		    err, BGP_ERR_OPEN, 3, NULL, 0, "BGP identifier 0");
+		return notify(err, BGP_ERR_OPEN, 3, NULL, 0,
+		    "BGP identifier 0");
 
 	/*
 	 * RFC 9072 2: a nonzero Non-Ext OP Len followed by type 255 marks the
@@ -444,8 +446,8 @@ bgp_open_parse(const uint8_t *msg, size_t len, struct bgp_open_info *o,
 }
 
 int
-bgp_notification_parse(
-    const uint8_t *msg, size_t len, uint8_t *code, uint8_t *subcode)
+bgp_notification_parse(const uint8_t *msg, size_t len, uint8_t *code,
+    uint8_t *subcode)
 {
 	struct rd r;
 
@@ -462,7 +464,6 @@ int
 bgp_route_refresh_parse(const uint8_t *msg, size_t len, uint16_t *afi,
     uint8_t *safi, struct bgp_notify *err)
 {
-	uint8_t subtype;
 	struct rd r;
 
 	memset(err, 0, sizeof(*err));
@@ -473,18 +474,13 @@ bgp_route_refresh_parse(const uint8_t *msg, size_t len, uint16_t *afi,
 	rd_init(&r, msg, len);
 	rd_skip(&r, BGP_HDR_LEN);
 	rd_be16(&r, afi);
-	rd_u8(&r, &subtype);
-	rd_u8(&r, safi);
 	/*
-	 * RFC 7313 3-4: subtype 1 (BoRR) and 2 (EoRR) frame a refresh we
-	 * never asked for (we do not advertise enhanced route refresh), and
-	 * other subtypes MUST be ignored: none of them is a request.
+	 * RFC 7313 3: BoRR and EoRR (subtypes 1 and 2) are sent only to a
+	 * peer that advertised enhanced route refresh, which we never do, so
+	 * the subtype byte is skipped: every ROUTE-REFRESH is a request.
 	 */
-	if (subtype != 0) {
-		snprintf(err->why, sizeof(err->why),
-		    "ROUTE-REFRESH subtype %u ignored", subtype);
-		return -ENOENT;
-	}
+	rd_skip(&r, 1);
+	rd_u8(&r, safi);
 	return 0;
 }
 
@@ -528,6 +524,7 @@ struct upd {
 	bool withdraw;
 	struct bgp_notify pending;
 	size_t n_attrs;           /* attributes parsed, duplicates included */
+	bool has_other;           /* anything but MP_UNREACH_NLRI, or junk */
 	size_t mp_reach_nlri_len; /* bytes in MP_REACH_NLRI's NLRI field */
 	bool has_mp_unreach;
 	uint16_t unreach_afi;
@@ -651,7 +648,10 @@ attr_mp_reach(struct upd *s, struct attr *a)
 	return 0;
 }
 
-/* MP_UNREACH_NLRI (RFC 4760 4); errors reset as for MP_REACH_NLRI. */
+/*
+ * MP_UNREACH_NLRI (RFC 4760 4). Errors reset as for MP_REACH_NLRI: a field
+ * of withdrawals that cannot be parsed cannot be withdrawn (RFC 7606 5.3).
+ */
 static int
 attr_mp_unreach(struct upd *s, struct attr *a)
 {
@@ -780,6 +780,12 @@ attr_discardable(uint8_t type)
 	    type == A_AS4_PATH || type == A_AS4_AGGREGATOR;
 }
 
+static bool
+seen(const struct upd *s, uint8_t type)
+{
+	return (s->seen[type / 32] & (1u << (type % 32))) != 0;
+}
+
 /* One attribute, inside its own cursor. 0, or -EPROTO to reset. */
 static int
 upd_attr(struct upd *s, struct attr *a)
@@ -792,7 +798,7 @@ upd_attr(struct upd *s, struct attr *a)
 	 * RFC 7606 3(g): a second MP_REACH_NLRI or MP_UNREACH_NLRI is 3/1;
 	 * any other repeated attribute is discarded, the first one kept.
 	 */
-	if (s->seen[a->type / 32] & (1u << (a->type % 32))) {
+	if (seen(s, a->type)) {
 		if (a->type == A_MP_REACH || a->type == A_MP_UNREACH)
 			return notify(s->err, BGP_ERR_UPDATE,
 			    UPD_MALFORMED_LIST, NULL, 0, "%s appears twice",
@@ -910,8 +916,8 @@ upd_attr(struct upd *s, struct attr *a)
 			    "AS4_PATH on a 4-octet AS session discarded "
 			    "(RFC 6793 6)");
 		else if (!as_path_ok(a->body, 4, false))
-			upd_discard(
-			    s, "malformed AS4_PATH discarded (RFC 6793 6)");
+			upd_discard(s, "malformed AS4_PATH discarded "
+			    "(RFC 6793 6)");
 		break;
 	case A_AS4_AGGREGATOR:
 		if (s->as4)
@@ -947,6 +953,7 @@ upd_attrs(struct upd *s, struct rd *list)
 		hdr_len = a.flags & AF_EXTLEN ? 4 : 3;
 		/* RFC 7606 4: under 3 (4 with extended length) bytes left. */
 		if (list->left < hdr_len) {
+			s->has_other = true;
 			upd_withdraw(s, UPD_MALFORMED_LIST, NULL, 0,
 			    "attribute list framing: %zu trailing bytes "
 			    "(RFC 7606 4)", list->left);
@@ -961,6 +968,7 @@ upd_attrs(struct upd *s, struct rd *list)
 		}
 		/* RFC 7606 4: it overruns Total Path Attribute Length. */
 		if (rd_sub(list, hdr_len + alen, &whole) != 0) {
+			s->has_other = true;
 			upd_withdraw(s, UPD_MALFORMED_LIST, NULL, 0,
 			    "attribute %u length %u overruns the list by %zu "
 			    "(RFC 7606 4)", a.type, alen,
@@ -972,16 +980,12 @@ upd_attrs(struct upd *s, struct rd *list)
 		rd_skip(&whole, hdr_len);
 		a.body = whole;
 		s->n_attrs++;
+		if (a.type != A_MP_UNREACH)
+			s->has_other = true;
 		if ((rc = upd_attr(s, &a)) != 0)
 			return rc;
 	}
 	return 0;
-}
-
-static bool
-seen(const struct upd *s, uint8_t type)
-{
-	return (s->seen[type / 32] & (1u << (type % 32))) != 0;
 }
 
 int
@@ -1028,8 +1032,8 @@ bgp_update_parse(const uint8_t *msg, size_t len, bool as4,
 	if ((rc = upd_attrs(&s, &attrs)) != 0)
 		return rc;
 	if (nlri_walk(&r, 32, &u->n_nlri, why, sizeof(why)) != 0)
-		return notify(
-		    err, BGP_ERR_UPDATE, UPD_NETWORK, NULL, 0, "NLRI: %s", why);
+		return notify(err, BGP_ERR_UPDATE, UPD_NETWORK, NULL, 0,
+		    "NLRI: %s", why);
 
 	has_reach = u->n_nlri > 0 || s.mp_reach_nlri_len > 0;
 	/*
@@ -1055,10 +1059,11 @@ bgp_update_parse(const uint8_t *msg, size_t len, bool as4,
 		}
 	}
 	/*
-	 * RFC 7606 5.2: with no reachable NLRI we cannot be sure the NLRI was
-	 * parsed correctly, so any error beyond attribute discard resets.
+	 * RFC 7606 5.2: with attributes other than MP_UNREACH_NLRI but no
+	 * reachable NLRI we cannot be sure the NLRI was parsed correctly, so
+	 * any error beyond attribute discard resets.
 	 */
-	if (s.withdraw && !has_reach) {
+	if (s.withdraw && !has_reach && s.has_other) {
 		*err = s.pending;
 		return -EPROTO;
 	}
@@ -1066,8 +1071,8 @@ bgp_update_parse(const uint8_t *msg, size_t len, bool as4,
 	/* RFC 4724 2: End-of-RIB is an empty UPDATE for IPv4 unicast... */
 	u->is_eor_v4 = len == BGP_UPDATE_MIN_LEN;
 	/* ...and an UPDATE with only an empty MP_UNREACH_NLRI otherwise. */
-	u->is_eor_v6 = wlen == 0 && alen != 0 && r.left == 0 &&
-	    s.n_attrs == 1 && s.has_mp_unreach &&
+	u->is_eor_v6 = wlen == 0 && u->n_nlri == 0 && s.n_attrs == 1 &&
+	    s.has_mp_unreach &&
 	    s.unreach_afi == BGP_AFI_IPV6 &&
 	    s.unreach_safi == BGP_SAFI_UNICAST && u->n_mp_unreach == 0 &&
 	    !s.withdraw;
@@ -1342,8 +1347,8 @@ put_as_seq(struct buf *b, uint32_t asn, size_t count, bool four)
 }
 
 int
-bgp_build_announce(
-    struct buf *b, const struct bgp_prefix *p, const struct bgp_attrs *a)
+bgp_build_announce(struct buf *b, const struct bgp_prefix *p,
+    const struct bgp_attrs *a)
 {
 	static const uint8_t zero16[16];
 	size_t start, attrs, body, count, i;

@@ -136,9 +136,9 @@ int bgp_update_parse(const uint8_t *msg, size_t len, bool as4, struct bgp_update
 int bgp_notification_parse(const uint8_t *msg, size_t len, uint8_t *code, uint8_t *subcode);
 
 /*
- * ROUTE-REFRESH (RFC 2918 3): AFI and SAFI; -EPROTO (7/1) when not 23
- * bytes. -ENOENT, err->code 0, for an RFC 7313 subtype other than 0 (BoRR,
- * EoRR, unknown): not a request, ignore the message.
+ * ROUTE-REFRESH (RFC 2918 3): AFI and SAFI; -EPROTO when not 23 bytes (7/1
+ * with the message as data, RFC 7313 5). The RFC 7313 subtype byte is not
+ * interpreted: we never advertise enhanced route refresh.
  */
 int bgp_route_refresh_parse(const uint8_t *msg, size_t len, uint16_t *afi, uint8_t *safi,
     struct bgp_notify *err);

@@ -128,10 +128,7 @@ fz_message(const uint8_t *m, size_t n, uint8_t type)
 			check_notify(rc, &err, BGP_ERR_ROUTE_REFRESH);
 			if (n == 23)
 				abort();
-		} else if (rc == -ENOENT) {
-			if (n != 23 || m[21] == 0)
-				abort();
-		} else if (rc != 0 || n != 23 || m[21] != 0) {
+		} else if (rc != 0 || n != 23) {
 			abort();
 		}
 		break;

@@ -535,6 +535,9 @@ static const struct upd_case upd_cases[] = {
 	    RESET(3, 6, "40010103") },
 	{ "bad COMMUNITIES with MP_UNREACH", S4, "0000 001b" MPU "c00801aa",
 	    RESET(3, 5, "c00801aa") },
+	/* ...but an UPDATE of MP_UNREACH_NLRI alone withdraws anyway */
+	{ "MP_UNREACH flags 0xc0, alone", S4, "0000 0017 c00f14 0002 01" PFX6,
+	    TAW, .nu = 1 },
 	{ "discard is fine without NLRI", S4, "0005" PFX4 "0004 40060100",
 	    .disc = 1, .nw = 1 },
 	/* RFC 7606 7.6-7.7, RFC 6793 6: attribute discard */
@@ -685,14 +688,11 @@ t_route_refresh_parse(void)
 	n = msg(BGP_ROUTE_REFRESH, "", m, sizeof(m));
 	CHECK_INT(bgp_route_refresh_parse(m, n, &afi, &safi, &err), -EPROTO);
 	CHECK_INT(err.code, 7);
-	/* RFC 7313 3-4: BoRR, EoRR and unknown subtypes are not requests */
-	n = msg(BGP_ROUTE_REFRESH, "0001 01 01", m, sizeof(m));
-	CHECK_INT(bgp_route_refresh_parse(m, n, &afi, &safi, &err), -ENOENT);
-	CHECK_INT(err.code, 0);
-	n = msg(BGP_ROUTE_REFRESH, "0002 02 01", m, sizeof(m));
-	CHECK_INT(bgp_route_refresh_parse(m, n, &afi, &safi, &err), -ENOENT);
-	n = msg(BGP_ROUTE_REFRESH, "0001 07 01", m, sizeof(m));
-	CHECK_INT(bgp_route_refresh_parse(m, n, &afi, &safi, &err), -ENOENT);
+	/* RFC 7313 3: the subtype byte is not interpreted */
+	n = msg(BGP_ROUTE_REFRESH, "0002 01 01", m, sizeof(m));
+	CHECK_INT(bgp_route_refresh_parse(m, n, &afi, &safi, &err), 0);
+	CHECK_INT(afi, 2);
+	CHECK_INT(safi, 1);
 	return 0;
 }
 
@@ -1324,10 +1324,12 @@ t_enomem(void)
 				_exit(n == 1 ? 1 : 2);
 			bgp_prefix_parse("203.0.113.10/32", &p);
 			attrs_init(&a);
-			a.prepend = 900;   /* about 3.6 KB: the buffer grows 4 times */
+			/* about 3.6 KB: the buffer grows 4 times */
+			a.prepend = 900;
 			rc = bgp_build_announce(&b, &p, &a);
 			if (rc == -ENOMEM && (b.len != 19 || b.err != 0 ||
-			    !same_bytes("after ENOMEM", b.data, b.len, M "0013 04")))
+			    !same_bytes("after ENOMEM", b.data, b.len,
+			    M "0013 04")))
 				_exit(3);
 			buf_fini(&b);
 			_exit(rc == 0 ? 0 : rc == -ENOMEM ? 1 : 2);
