@@ -435,8 +435,10 @@ send_object(struct ereq *rq, struct cobj *o, enum edge_result res)
 	rq->result = res;
 	EMETRIC_ADD(requests[res], 1);
 	/* A child edge counts what it sends to its viewers: never bill twice. */
-	if (rq->h->cfg->accounting && !rq->from_edge)
+	if (rq->h->cfg->accounting && !rq->from_edge) {
 		rq->acct = o->acct;
+		acct_viewer(rq->acct, +1);   /* in flight until completed() */
+	}
 	cache_lock(rq->h->cache);
 	complete = o->state == COBJ_COMPLETE;
 	if (complete)
@@ -889,6 +891,7 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (rq->acct) {
 		acct_add_out(rq->acct, sent);
 		acct_add_request(rq->acct);
+		acct_viewer(rq->acct, -1);
 	}
 	if (rq->started)
 		access_log_write(rq->client, rq->method, rq->path[0] ? rq->path : "-",

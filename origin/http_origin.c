@@ -246,8 +246,10 @@ serve_hls(struct MHD_Connection *conn, struct req *rq, const struct http_path *p
 	 * byte is billed twice. Edges learn the owner from X-CDN-Customer,
 	 * which they keep with the object and never forward.
 	 */
-	if (via == NULL || strstr(via, "cdn-edge") == NULL)
+	if (via == NULL || strstr(via, "cdn-edge") == NULL) {
 		rq->acct = ac;
+		acct_viewer(ac, +1);   /* in flight until completed() */
+	}
 	return serve_blob(conn, rq, b, !is_playlist, ac ? ac->name : NULL);
 }
 
@@ -521,6 +523,7 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		acct_add_out(rq->acct, sent);
 		acct_add_request(rq->acct);
 	}
+	acct_viewer(rq->acct, -1);
 	buf_fini(&rq->body);
 	rq->magic = 0;
 	free(rq);
