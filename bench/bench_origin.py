@@ -305,6 +305,10 @@ async def handle(reader, writer):
                 headers = dict(headers)
                 headers["ETag"] = etag
                 headers["Last-Modified"] = http_date(STATE["started"])
+            if ARGS.customer and status == 200:
+                # The owner, as cdn-origin names it (docs/accounting.md).
+                headers = dict(headers)
+                headers["X-CDN-Customer"] = ARGS.customer
             inm = hdrs.get("if-none-match")
             if etag and inm and (inm == "*" or etag in [x.strip() for x in inm.split(",")]):
                 writer.write(head_bytes(304, REASONS[304], {"ETag": etag,
@@ -371,6 +375,7 @@ def parse_args():
     p.add_argument("--idle-timeout", type=float, default=120.0)
     p.add_argument("--max-seconds", type=float, default=7200.0)
     p.add_argument("--ready", help="file written once listening")
+    p.add_argument("--customer", help="send X-CDN-Customer: NAME (for accounting benches)")
     a = p.parse_args()
     if a.host not in ("127.0.0.1", "::1", "localhost"):
         p.error("loopback only")
