@@ -17,10 +17,13 @@
  * sample of 0 in the billing rule, p95.h), and data is clipped to the plot,
  * so a caller's bad value cannot put NaN into the SVG or a line outside the
  * frame.
+ *
+ * Size: about 37 bytes a sample with both series (the out line, its filled
+ * area and the in line), so a 30-day month is ~320 KB; give the buffer a
+ * ceiling of 1 MiB or more.
  */
 #include "config.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -36,7 +39,7 @@
 #define SVG_W_MIN 320           /* below this the header cannot fit */
 #define SVG_H_MIN 200
 #define SVG_DIM_MAX 16384
-#define SVG_MBPS_MAX 1e12       /* 1 Zbit/s: beyond any real link */
+#define SVG_MBPS_MAX 1e12       /* 1 Ebit/s: beyond any real link */
 #define SVG_TIME_LIMIT ((int64_t)1 << 40)  /* ~34800 years either side */
 #define SVG_NAME_MAX_CP 64      /* customer name in the title, code points */
 #define SVG_CHAR_EM 0.62        /* estimated glyph advance, in em */
@@ -229,15 +232,15 @@ utc(int64_t t, struct tm *tm)
 	return gmtime_r(&tt, tm) != NULL;
 }
 
-/* "2024-11-01", or "2024-11-01 14:05" when t is not midnight. */
+/* "2024-11-01", or "2024-11-01 14:05" with the time of day. */
 static void
-fmt_period_end(char *s, size_t len, int64_t t)
+fmt_period_end(char *s, size_t len, int64_t t, bool has_time)
 {
 	struct tm tm;
 
 	if (!utc(t, &tm))
 		snprintf(s, len, "@%lld", (long long)t);
-	else if (t % DAY_S == 0)
+	else if (!has_time)
 		snprintf(s, len, "%04d-%02d-%02d", tm.tm_year + 1900,
 		    tm.tm_mon + 1, tm.tm_mday);
 	else
@@ -269,7 +272,7 @@ text_width(size_t n_chars, int font_px)
 /* --- scales ----------------------------------------------------------- */
 
 /*
- * The y scale: the smallest 1-2-5 step (…, 0.1, 0.2, 0.5, 1, 2, 5, 10, …)
+ * The y scale: the smallest 1-2-5 step (0.1, 0.2, 0.5, 1, 2, 5, 10, ...)
  * that covers ymax with at most 6 intervals, and the first multiple of it
  * strictly above ymax as the top. An all-zero chart gets 0..1 by 0.2;
  * below 0.01 Mbit/s the scale stops shrinking (labels have at most three
@@ -333,15 +336,19 @@ crisp(double v)
 
 /* --- parts of the chart ----------------------------------------------- */
 
-/* "<customer> — bandwidth, <from> to <to> (billed: <dir>)" */
+/* "<customer> &#8212; bandwidth, <from> to <to> (billed: <dir>)" */
 static void
 put_title(struct buf *b, const char *name, const struct plot *pl,
     const char *dir)
 {
+	int64_t end = pl->from_s + pl->span_s;
+	/* a month reads "2024-11-01 to 2024-12-01"; both ends get the time
+	 * of day as soon as one needs it */
+	bool has_time = pl->from_s % DAY_S != 0 || end % DAY_S != 0;
 	char from[40], to[40];
 
-	fmt_period_end(from, sizeof(from), pl->from_s);
-	fmt_period_end(to, sizeof(to), pl->from_s + pl->span_s);
+	fmt_period_end(from, sizeof(from), pl->from_s, has_time);
+	fmt_period_end(to, sizeof(to), end, has_time);
 	put_text(b, name, SVG_NAME_MAX_CP);
 	buf_printf(b, " &#8212; bandwidth, %s to %s (billed: ", from, to);
 	put_text(b, dir, 16);
@@ -450,7 +457,7 @@ draw_y_axis(struct buf *b, const struct plot *pl)
 		buf_printf(b, "<text x=\"");
 		put_num(b, pl->x0 - 7, 1);
 		buf_printf(b, "\" y=\"");
-		put_num(b, y + 4, 1);  /* baseline: digits centred on the line */
+		put_num(b, y + 4, 1);  /* baseline: digits centred on line */
 		buf_printf(b, "\">");
 		put_num(b, v, pl->ydec);
 		buf_printf(b, "</text>\n");
@@ -615,7 +622,7 @@ draw_series(struct buf *b, const struct plot *pl, const char *id,
 static void
 draw_p95(struct buf *b, const struct plot *pl, double p95)
 {
-	double y = y_of(pl, p95), ty;
+	double y = y_of(pl, p95), w, box_y;
 	int dec = mbps_decimals(p95);
 
 	buf_printf(b, "<line id=\"p95\" x1=\"");
@@ -628,16 +635,32 @@ draw_p95(struct buf *b, const struct plot *pl, double p95)
 	put_num(b, y, 1);
 	buf_printf(b, "\" stroke=\"" COLOR_P95 "\" stroke-width=\"1.5\" "
 	    "stroke-dasharray=\"6 4\"/>\n");
-	/* the value at the right end, above the line unless that would
-	 * leave the plot; a white halo keeps it readable over the data */
-	ty = y - 5 - SVG_FONT_TICK < pl->y0 ? y + 5 + SVG_FONT_TICK : y - 5;
-	buf_printf(b, "<text x=\"");
-	put_num(b, pl->x1 - 6, 1);
+	/*
+	 * The value in a boxed label at the right end, above the line unless
+	 * that would leave the plot. The box is nearly opaque: the busiest
+	 * hours reach the p95 line by definition, and text drawn straight
+	 * over them is unreadable.
+	 */
+	w = text_width(4 + (size_t)snprintf(NULL, 0, "%.0f", floor(p95)) + 1 +
+	    (size_t)dec + 7, SVG_FONT_TICK) * 1.08;  /* bold */
+	box_y = y - 3 - 16 < pl->y0 ? y + 3 : y - 3 - 16;
+	buf_printf(b, "<rect x=\"");
+	put_num(b, pl->x1 - 8 - w - 6, 1);
 	buf_printf(b, "\" y=\"");
-	put_num(b, ty, 1);
-	buf_printf(b, "\" text-anchor=\"end\" font-size=\"%d\" "
-	    "font-weight=\"bold\" fill=\"" COLOR_P95 "\" stroke=\"#ffffff\" "
-	    "stroke-width=\"3\" paint-order=\"stroke\">p95 ", SVG_FONT_TICK);
+	put_num(b, box_y, 1);
+	buf_printf(b, "\" width=\"");
+	put_num(b, w + 12, 1);
+	buf_printf(b, "\" height=\"16\" rx=\"2\" fill=\"#ffffff\" "
+	    "fill-opacity=\"0.9\" stroke=\"" COLOR_P95 "\" "
+	    "stroke-width=\"0.8\"/>");
+	/* centred: the width is an estimate, this spreads its error evenly */
+	buf_printf(b, "<text x=\"");
+	put_num(b, pl->x1 - 8 - w / 2, 1);
+	buf_printf(b, "\" y=\"");
+	put_num(b, box_y + 12, 1);
+	buf_printf(b, "\" text-anchor=\"middle\" font-size=\"%d\" "
+	    "font-weight=\"bold\" fill=\"" COLOR_P95 "\">p95 ",
+	    SVG_FONT_TICK);
 	put_num(b, p95, dec);
 	buf_printf(b, " Mbit/s</text>\n");
 }
@@ -662,10 +685,12 @@ report_svg_render(const struct report_chart *c, struct buf *out)
 	memset(&pl, 0, sizeof(pl));
 	pl.w = c->width > 0 ? c->width : SVG_W_DEFAULT;
 	pl.h = c->height > 0 ? c->height : SVG_H_DEFAULT;
-	pl.w = pl.w < SVG_W_MIN ? SVG_W_MIN : pl.w > SVG_DIM_MAX ? SVG_DIM_MAX : pl.w;
-	pl.h = pl.h < SVG_H_MIN ? SVG_H_MIN : pl.h > SVG_DIM_MAX ? SVG_DIM_MAX : pl.h;
+	pl.w = pl.w < SVG_W_MIN ? SVG_W_MIN :
+	    pl.w > SVG_DIM_MAX ? SVG_DIM_MAX : pl.w;
+	pl.h = pl.h < SVG_H_MIN ? SVG_H_MIN :
+	    pl.h > SVG_DIM_MAX ? SVG_DIM_MAX : pl.h;
 	pl.bucket_s = c->bucket_s > 0 ? c->bucket_s : 300;
-	if (n > 0 && (c->mbps_out == NULL))
+	if (c->mbps_out == NULL)
 		n = 0;  /* nothing to draw from */
 
 	/* an empty or reversed period: whatever the samples cover */
@@ -735,8 +760,8 @@ report_svg_render(const struct report_chart *c, struct buf *out)
 		buf_printf(out, "\" y=\"");
 		put_num(out, (pl.y0 + pl.y1) / 2, 1);
 		buf_printf(out, "\" text-anchor=\"middle\" font-size=\"%d\" "
-		    "fill=\"" COLOR_MUTED "\">no samples in this period</text>\n",
-		    SVG_FONT_LEGEND);
+		    "fill=\"" COLOR_MUTED "\">no samples in this period"
+		    "</text>\n", SVG_FONT_LEGEND);
 	}
 	draw_p95(out, &pl, p95);
 	/* the frame last, over the data's edges */
@@ -755,8 +780,10 @@ report_svg_render(const struct report_chart *c, struct buf *out)
 		buf_printf(out, "<text x=\"");
 		put_num(out, pl.x1, 1);
 		buf_printf(out, "\" y=\"%d\" text-anchor=\"end\" fill=\""
-		    COLOR_MUTED "\">%zu samples of %d s</text>\n", pl.h - 10,
-		    n, pl.bucket_s);
+		    COLOR_MUTED "\">%zu sample%s of %d %s</text>\n", pl.h - 10,
+		    n, n == 1 ? "" : "s",
+		    pl.bucket_s % 60 == 0 ? pl.bucket_s / 60 : pl.bucket_s,
+		    pl.bucket_s % 60 == 0 ? "min" : "s");
 	}
 	buf_printf(out, "</svg>\n");
 	return out->err;

@@ -133,8 +133,8 @@ t_ramp(void)
 		if (rc != 0 || r.n_samples != t->n ||
 		    r.n_discarded != t->n_disc || r.billable != t->billable ||
 		    r.peak != t->n || r.sum != want_sum) {
-			fprintf(stderr, "  n=%zu: got rc %d n %zu disc %zu bill "
-			    "%" PRIu64 " peak %" PRIu64 " sum %" PRIu64
+			fprintf(stderr, "  n=%zu: got rc %d n %zu disc %zu "
+			    "bill %" PRIu64 " peak %" PRIu64 " sum %" PRIu64
 			    ", want rc 0 n %zu disc %zu bill %" PRIu64
 			    " peak %zu sum %" PRIu64 "\n", t->n, rc,
 			    r.n_samples, r.n_discarded, r.billable, r.peak,
@@ -308,7 +308,8 @@ t_burst_boundary(void)
 /*
  * A realistic month, built day by day in time order (288 samples a day):
  *   18 h at 100 Mbit/s (216 samples), 5 h at 300 (60), prime time 1 h at
- *   800 (12), 17:00-23:00 with 19:00-20:00 the peak; so for 30 days 6480 x 100, 1800 x 300 and 360 x 800.
+ *   800 (12): 17:00-23:00 is busy, 19:00-20:00 the peak; so for 30 days
+ *   6480 x 100, 1800 x 300 and 360 x 800.
  * The 432 discarded are the 360 prime-time samples plus 72 of the 300s:
  * the bill is 300 Mbit/s. Then two 4-hour live events at 2 Gbit/s (48
  * samples each, replacing 100 Mbit/s night samples): 96 x 2000, 360 x 800,
@@ -434,8 +435,8 @@ t_sum_saturation(void)
 	 * 40 samples: 20 zeros, 18 at 2^63 + 1, one at MAX, one at 1. Sorted
 	 * top: MAX, then 18 x (2^63 + 1). 40 -> 2 discarded: MAX and one
 	 * 2^63 + 1; bill 2^63 + 1 (a comparator returning (int)(a - b) would
-	 * truncate 2^63 + 1 - 1 = 2^63 to 0 and call them equal). The sum passes 2^64 at the
-	 * second 2^63 + 1: saturated.
+	 * truncate 2^63 + 1 - 1 = 2^63 to 0 and call them equal). The sum
+	 * passes 2^64 at the second 2^63 + 1: saturated.
 	 */
 	for (i = 0; i < 40; i++)
 		s[i] = i % 2 == 0 ? 0 : ((uint64_t)1 << 63) + 1;
