@@ -157,5 +157,11 @@ acct_restore(const struct acct_delta *d, size_t n, int64_t now_bucket)
 		atomic_fetch_add(&s->bytes_out, d[i].bytes_out);
 		atomic_fetch_add(&s->bytes_in, d[i].bytes_in);
 		atomic_fetch_add(&s->requests, d[i].requests);
+		{
+			uint_fast64_t peak = atomic_load(&s->peak_viewers);
+			while (d[i].peak_viewers > peak &&
+			    !atomic_compare_exchange_weak(&s->peak_viewers, &peak, d[i].peak_viewers))
+				;
+		}
 	}
 }

@@ -54,6 +54,7 @@ struct acct_store {
 	uint64_t flush_gen, flush_done;
 	int last_rc;
 	uint64_t unshipped;
+	bool failing;                /* the last shipment failed (logged once) */
 };
 
 static int
@@ -174,13 +175,22 @@ ship_batch(struct acct_store *s)
 		h = curl_slist_append(h, auth);
 	}
 	curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, h);
-	if (curl_easy_perform(s->curl) != CURLE_OK ||
-	    curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &code) != CURLE_OK ||
-	    code < 200 || code > 299) {
-		if (code)
-			log_warnx("accounting: the origin refused %d bucket(s): HTTP %ld (kept, retried)",
-			    n, code);
-		goto out;
+	{
+		CURLcode cr = curl_easy_perform(s->curl);
+		curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &code);
+		if (cr != CURLE_OK || code < 200 || code > 299) {
+			/* Once per outage, not once per interval. */
+			if (!s->failing)
+				log_warnx("accounting: cannot ship %d bucket(s) to %s: %s (kept in the "
+				    "spool, retried every interval)", n, s->url, cr != CURLE_OK ?
+				    curl_easy_strerror(cr) : code == 401 ? "HTTP 401: wrong accounting "
+				    "token?" : "the origin refused them");
+			s->failing = true;
+			goto out;
+		}
+		if (s->failing)
+			log_info("accounting: shipping to %s again", s->url);
+		s->failing = false;
 	}
 	db_exec(s->db, "BEGIN");
 	for (int i = 0; i < n; i++) {

@@ -41,6 +41,10 @@ struct edge_cfg {
 	char *accounting_token_file;
 	char *node_name;                /* default: edge-<hostname> */
 	long long accounting_flush_ms;
+	/* Not a setting: the token read from accounting_token_file, or NULL.
+	 * Upstream fetches carry it (X-CDN-Edge), so the origin or a parent
+	 * edge knows the request is an edge's, not a viewer's, for billing. */
+	char *edge_token;
 	int log_level;                  /* enum log_level */
 };
 

@@ -400,6 +400,12 @@ start_attempt(struct fetcher *f, struct job *j)
 	j->easy = easy_new(f, j, url, (long)f->cfg->fetch_timeout_ms);
 	/* Via (RFC 9110 7.6.3) lets a parent edge or the origin see the path. */
 	j->req_hdrs = curl_slist_append(NULL, "Via: 1.1 cdn-edge");
+	if (f->cfg->edge_token) {
+		/* Proof that this is an edge, not a viewer: the origin does not
+		 * bill what an edge fetches (the edge bills its viewers). */
+		snprintf(h, sizeof(h), "X-CDN-Edge: %s", f->cfg->edge_token);
+		j->req_hdrs = curl_slist_append(j->req_hdrs, h);
+	}
 	if (prev && (prev->etag[0] || prev->last_modified[0])) {
 		if (prev->etag[0]) {
 			snprintf(h, sizeof(h), "If-None-Match: %s", prev->etag);

@@ -739,6 +739,18 @@ client_addr(struct MHD_Connection *conn, char *out, size_t outlen)
 		    out, (socklen_t)outlen);
 }
 
+/* Constant-time comparison of a presented token with ours. */
+static bool
+token_eq(const char *got, const char *want)
+{
+	size_t n = strlen(want), m = strlen(got);
+	unsigned char d = (unsigned char)(n != m);
+
+	for (size_t i = 0; i < n; i++)
+		d |= (unsigned char)(want[i] ^ (i < m ? got[i] : 0));
+	return d == 0;
+}
+
 static struct conn_track *
 track_of(struct MHD_Connection *conn)
 {
@@ -815,8 +827,10 @@ start_request(struct ereq *rq, const char *url, const char *method)
 	v = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Cache-Control");
 	cache_control_parse(v, v ? strlen(v) : 0, &cc);
 	rq->only_if_cached = cc.only_if_cached;
-	v = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Via");
-	rq->from_edge = v && strstr(v, "cdn-edge") != NULL;
+	/* A child edge proves itself with the accounting token; a Via header
+	 * alone would let any viewer opt out of billing. */
+	v = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "X-CDN-Edge");
+	rq->from_edge = v && rq->h->cfg->edge_token && token_eq(v, rq->h->cfg->edge_token);
 	rq->req_no_cache = cc.no_cache || cc.max_age_s == 0;
 	v = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Pragma");
 	if (v && cc.max_age_s < 0 && !cc.no_cache && strcasecmp(v, "no-cache") == 0)
@@ -890,7 +904,11 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	EMETRIC_ADD(bytes_out, sent);
 	if (rq->acct) {
 		acct_add_out(rq->acct, sent);
-		acct_add_request(rq->acct);
+		/* A request answered with a body (not HEAD, 304 or an error), and
+		 * really answered: an aborted in-memory response sent nothing. */
+		if (!rq->is_head && (rq->status == 200 || rq->status == 206) &&
+		    (sent > 0 || toe == MHD_REQUEST_TERMINATED_COMPLETED_OK))
+			acct_add_request(rq->acct);
 		acct_viewer(rq->acct, -1);
 	}
 	if (rq->started)

@@ -164,6 +164,7 @@ main(int argc, char **argv)
 			}
 			fclose(f);
 			token[strcspn(token, "\r\n")] = '\0';
+			cfg.edge_token = token[0] ? token : NULL;
 		}
 		gethostname(hn, sizeof(hn) - 1);
 		snprintf(node, sizeof(node), "%s%s", cfg.node_name && cfg.node_name[0] ? "" : "edge-",

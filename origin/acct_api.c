@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+
 #include "acct.h"
 #include "acct_api.h"
 #include "db.h"
@@ -43,6 +45,15 @@ struct acct_api {
 	sqlite3_stmt *st_put, *st_series, *st_customers;
 	char *acct_token, *admin_token;
 };
+
+bool
+acct_api_is_edge(const struct acct_api *a, const char *presented)
+{
+	size_t n = strlen(a->acct_token);
+
+	return n > 0 && presented && strlen(presented) == n &&
+	    CRYPTO_memcmp(presented, a->acct_token, n) == 0;
+}
 
 bool
 acct_api_owns(const char *path)

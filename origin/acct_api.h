@@ -38,6 +38,10 @@ struct acct_api *acct_api_open(const char *db_path, const char *acct_token,
     const char *admin_token);
 void acct_api_close(struct acct_api *a);
 
+/* True when presented (an X-CDN-Edge header) is the accounting token:
+ * the request is an edge's, whose viewers the edge bills. Constant time. */
+bool acct_api_is_edge(const struct acct_api *a, const char *presented);
+
 /* True when req->path is ours. */
 bool acct_api_owns(const char *path);
 

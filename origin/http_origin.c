@@ -227,7 +227,8 @@ serve_blob(struct MHD_Connection *conn, struct req *rq, struct blob *b, bool is_
 }
 
 static enum MHD_Result
-serve_hls(struct MHD_Connection *conn, struct req *rq, const struct http_path *p)
+serve_hls(struct http_origin *h, struct MHD_Connection *conn, struct req *rq,
+    const struct http_path *p)
 {
 	struct blob *b;
 	const char *obj = p->part[2];
@@ -235,18 +236,20 @@ serve_hls(struct MHD_Connection *conn, struct req *rq, const struct http_path *p
 	bool is_playlist = n > 5 && strcmp(obj + n - 5, ".m3u8") == 0;
 
 	struct acct_customer *ac = NULL;
-	const char *via = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Via");
+	const char *edge = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-CDN-Edge");
 
 	b = stream_get_object(p->part[1], obj, &ac);
 	if (b == NULL)
 		return send_text(conn, rq, MHD_HTTP_NOT_FOUND, "not found");
 	/*
-	 * Accounting: an edge (Via: cdn-edge) counts what it sends to viewers
-	 * itself; only what goes straight to a viewer is counted here, so no
-	 * byte is billed twice. Edges learn the owner from X-CDN-Customer,
-	 * which they keep with the object and never forward.
+	 * Accounting: an edge counts what it sends to viewers itself; only
+	 * what goes straight to a viewer is counted here, so no byte is billed
+	 * twice. An edge proves it is one with the accounting token
+	 * (X-CDN-Edge); a Via header alone would let any viewer opt out.
+	 * Edges learn the owner from X-CDN-Customer, which they keep with the
+	 * object and never forward to viewers.
 	 */
-	if (via == NULL || strstr(via, "cdn-edge") == NULL) {
+	if (edge == NULL || h->acct == NULL || !acct_api_is_edge(h->acct, edge)) {
 		rq->acct = ac;
 		acct_viewer(ac, +1);   /* in flight until completed() */
 	}
@@ -496,7 +499,7 @@ handler(void *cls, struct MHD_Connection *conn, const char *url, const char *met
 	if (p.n == 3 && strcmp(p.part[0], "hls") == 0) {
 		if (!is_get)
 			return send_405(conn, rq, "GET, HEAD, OPTIONS");
-		return serve_hls(conn, rq, &p);
+		return serve_hls(h, conn, rq, &p);
 	}
 	if (p.n == 1 && strcmp(p.part[0], "healthz") == 0)
 		return is_get ? serve_healthz(h, conn, rq) : send_405(conn, rq, "GET, HEAD");
@@ -521,7 +524,8 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		uint64_t sent = rq->is_head ? 0 : rq->resp_len;   /* bodies only */
 		METRIC_ADD(bytes_out, sent);
 		acct_add_out(rq->acct, sent);
-		acct_add_request(rq->acct);
+		if (sent > 0)
+			acct_add_request(rq->acct);   /* answered with a body (not HEAD, not 304) */
 	}
 	acct_viewer(rq->acct, -1);
 	buf_fini(&rq->body);

@@ -149,7 +149,7 @@ main(int argc, char **argv)
 	struct rtmp_server *rtmp = NULL;
 	struct http_origin *http = NULL;
 	char *token = NULL, *acct_token = NULL;
-	char acct_db[1100], spool[1100], ship_url[128], node[256];
+	char acct_db[1100], spool[1100], ship_url[400], node[256];
 	struct acct_api *acct_api = NULL;
 	struct acct_store *acct_store = NULL;
 	bool check_only = false, verbose = false, ran = false;
@@ -286,8 +286,17 @@ main(int argc, char **argv)
 		snprintf(node, sizeof(node), "%s%s", cfg.node_name && cfg.node_name[0] ? "" :
 		    "origin-", cfg.node_name && cfg.node_name[0] ? cfg.node_name : hn);
 		snprintf(spool, sizeof(spool), "%s/accounting-spool.db", cfg.data_dir);
-		snprintf(ship_url, sizeof(ship_url), "http://127.0.0.1:%d/api/v1/accounting",
-		    http_origin_port(http));
+		{
+			/* Its own listen address: 127.0.0.1 only when it listens on all. */
+			char lh[256] = "";
+			int lp = 0;
+			conf_split_addr(cfg.http_listen, lh, sizeof(lh), &lp);
+			if (!lh[0] || strcmp(lh, "0.0.0.0") == 0 || strcmp(lh, "::") == 0)
+				snprintf(lh, sizeof(lh), "127.0.0.1");
+			snprintf(ship_url, sizeof(ship_url), "http://%s%s%s:%d/api/v1/accounting",
+			    strchr(lh, ':') ? "[" : "", lh, strchr(lh, ':') ? "]" : "",
+			    http_origin_port(http));
+		}
 		struct acct_store_cfg ac = { .db_path = spool, .node = node, .ship_url = ship_url,
 			.ship_token = acct_token, .flush_ms = cfg.accounting_flush_ms };
 		if ((acct_store = acct_store_start(&ac)) == NULL)
