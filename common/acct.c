@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -19,8 +20,20 @@ acct_bucket_now(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	/* Coarse: a few ms of resolution, a fraction of the vDSO call's cost. */
+	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
 	return acct_bucket_of((int64_t)ts.tv_sec);
+}
+
+static atomic_uint next_shard;
+static _Thread_local unsigned my_shard = ~0u;
+
+static inline struct acct_shard *
+shard_of(struct acct_customer *c)
+{
+	if (my_shard == ~0u)
+		my_shard = atomic_fetch_add(&next_shard, 1) % ACCT_SHARDS;
+	return &c->shard[my_shard];
 }
 
 static bool
@@ -52,8 +65,10 @@ acct_customer(const char *name)
 			c = customers[i];
 			goto out;
 		}
-	if (n == ACCT_MAX_CUSTOMERS || (c = xcalloc(1, sizeof(*c))) == NULL)
+	/* Shards are cache-line aligned: allocate the customer so. */
+	if (n == ACCT_MAX_CUSTOMERS || (c = aligned_alloc(64, sizeof(*c))) == NULL)
 		goto out;
+	memset(c, 0, sizeof(*c));
 	memcpy(c->name, name, strlen(name) + 1);
 	customers[n] = c;
 	/* Publish after the slot is filled: acct_drain reads without the lock. */
@@ -66,7 +81,7 @@ out:
 static inline struct acct_slot *
 cur_slot(struct acct_customer *c)
 {
-	return &c->slot[(acct_bucket_now() / ACCT_BUCKET_S) & 1];
+	return &shard_of(c)->slot[(acct_bucket_now() / ACCT_BUCKET_S) & 1];
 }
 
 void
@@ -93,20 +108,23 @@ acct_add_request(struct acct_customer *c)
 void
 acct_viewer(struct acct_customer *c, int delta)
 {
+	struct acct_shard *sh;
 	struct acct_slot *s;
-	uint_fast64_t v, peak;
+	int_fast64_t v;
+	uint_fast64_t peak;
 
 	if (c == NULL)
 		return;
-	if (delta < 0) {
-		atomic_fetch_sub_explicit(&c->viewers, 1, memory_order_relaxed);
+	sh = shard_of(c);
+	v = atomic_fetch_add_explicit(&sh->viewers, delta < 0 ? -1 : 1, memory_order_relaxed) +
+	    (delta < 0 ? -1 : 1);
+	if (delta < 0 || v <= 0)
 		return;
-	}
-	v = atomic_fetch_add_explicit(&c->viewers, 1, memory_order_relaxed) + 1;
-	s = cur_slot(c);
+	/* Only this thread writes this shard's peak: a load and a store. */
+	s = &sh->slot[(acct_bucket_now() / ACCT_BUCKET_S) & 1];
 	peak = atomic_load_explicit(&s->peak_viewers, memory_order_relaxed);
-	while (v > peak && !atomic_compare_exchange_weak(&s->peak_viewers, &peak, v))
-		;
+	if ((uint_fast64_t)v > peak)
+		atomic_store_explicit(&s->peak_viewers, (uint_fast64_t)v, memory_order_relaxed);
 }
 
 size_t
@@ -116,19 +134,25 @@ acct_drain(int64_t now_bucket, struct acct_delta *out, size_t max)
 
 	for (size_t i = 0; i < n && k < max; i++) {
 		struct acct_customer *c = customers[i];
+		int64_t viewers_now = 0;
+		for (int h = 0; h < ACCT_SHARDS; h++)
+			viewers_now += atomic_load(&c->shard[h].viewers);
 		for (int p = 0; p < 2 && k < max; p++) {
-			struct acct_slot *s = &c->slot[p];
 			int64_t b = ((now_bucket / ACCT_BUCKET_S) & 1) == p ? now_bucket :
 			    now_bucket - ACCT_BUCKET_S;
 			struct acct_delta *d = &out[k];
-			d->bytes_out = atomic_exchange(&s->bytes_out, 0);
-			d->bytes_in = atomic_exchange(&s->bytes_in, 0);
-			d->requests = atomic_exchange(&s->requests, 0);
-			/* The peak restarts from the viewers watching now. */
-			d->peak_viewers = atomic_exchange(&s->peak_viewers,
-			    b == now_bucket ? atomic_load(&c->viewers) : 0);
-			if (b == now_bucket && d->peak_viewers < atomic_load(&c->viewers))
-				d->peak_viewers = atomic_load(&c->viewers);
+			memset(d, 0, sizeof(*d));
+			for (int h = 0; h < ACCT_SHARDS; h++) {
+				struct acct_slot *s = &c->shard[h].slot[p];
+				d->bytes_out += atomic_exchange(&s->bytes_out, 0);
+				d->bytes_in += atomic_exchange(&s->bytes_in, 0);
+				d->requests += atomic_exchange(&s->requests, 0);
+				d->peak_viewers += atomic_exchange(&s->peak_viewers, 0);
+			}
+			/* Viewers still watching count in the current bucket. */
+			if (b == now_bucket && viewers_now > 0 &&
+			    d->peak_viewers < (uint64_t)viewers_now)
+				d->peak_viewers = (uint64_t)viewers_now;
 			if (!d->bytes_out && !d->bytes_in && !d->requests && !d->peak_viewers)
 				continue;
 			memcpy(d->customer, c->name, sizeof(d->customer));
@@ -153,7 +177,7 @@ acct_restore(const struct acct_delta *d, size_t n, int64_t now_bucket)
 		 * current one keeps the bytes (counted, if one bucket late). */
 		p = d[i].bucket >= now_bucket - ACCT_BUCKET_S ? (d[i].bucket / ACCT_BUCKET_S) & 1 :
 		    (now_bucket / ACCT_BUCKET_S) & 1;
-		s = &c->slot[p];
+		s = &c->shard[0].slot[p];
 		atomic_fetch_add(&s->bytes_out, d[i].bytes_out);
 		atomic_fetch_add(&s->bytes_in, d[i].bytes_in);
 		atomic_fetch_add(&s->requests, d[i].requests);

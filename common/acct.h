@@ -5,7 +5,10 @@
  * Hot path: a caller resolves the customer once (acct_customer: a lookup
  * under a lock, the slot is never freed) and keeps the pointer with the
  * object or stream; counting a response is then one relaxed atomic add per
- * counter on the slot of the current bucket. No lock per request.
+ * counter on the slot of the current bucket, in the calling thread's own
+ * shard (a cache line no other thread writes, so server threads never
+ * bounce one line between cores). No lock per request; the bucket comes
+ * from the coarse real-time clock (milliseconds are plenty for 5 minutes).
  *
  * Each customer has two slots, for the current bucket and the one before,
  * chosen by the bucket number's parity. The flusher (acct_store, at least
@@ -17,8 +20,10 @@
  *
  * Counted: bytes_out (response bodies sent to viewers, headers excluded),
  * bytes_in (media bytes received from broadcasters), requests, and the
- * peak of concurrent viewers (a gauge the caller sets, e.g. connections
- * reading the customer's streams), as the maximum seen in the bucket.
+ * peak of concurrent viewers (a gauge the caller sets: requests in flight
+ * for the customer's streams). The peak is kept per shard and summed: an
+ * upper bound of the true peak (two shards may peak at different moments),
+ * documented as an estimate.
  */
 #ifndef CDN_ACCT_H
 #define CDN_ACCT_H
@@ -37,10 +42,16 @@ struct acct_slot {
 	atomic_uint_fast64_t peak_viewers;
 };
 
+#define ACCT_SHARDS 16               /* threads map onto shards round-robin */
+
+struct acct_shard {
+	struct acct_slot slot[2];          /* by bucket parity */
+	atomic_int_fast64_t viewers;       /* this shard's part of the gauge */
+} __attribute__((aligned(64)));
+
 struct acct_customer {
 	char name[ACCT_CUSTOMER_MAX + 1];
-	struct acct_slot slot[2];          /* by bucket parity */
-	atomic_uint_fast64_t viewers;      /* gauge: concurrent viewers now */
+	struct acct_shard shard[ACCT_SHARDS];
 };
 
 /* The bucket (its start, Unix seconds) a Unix time falls in. */
