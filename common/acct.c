@@ -149,10 +149,14 @@ acct_drain(int64_t now_bucket, struct acct_delta *out, size_t max)
 				d->requests += atomic_exchange(&s->requests, 0);
 				d->peak_viewers += atomic_exchange(&s->peak_viewers, 0);
 			}
-			/* Viewers still watching count in the current bucket. */
-			if (b == now_bucket && viewers_now > 0 &&
-			    d->peak_viewers < (uint64_t)viewers_now)
-				d->peak_viewers = (uint64_t)viewers_now;
+			/* Viewers still watching count in the current bucket, and carry
+			 * into the next interval's peak (they were there at its start). */
+			if (b == now_bucket && viewers_now > 0) {
+				if (d->peak_viewers < (uint64_t)viewers_now)
+					d->peak_viewers = (uint64_t)viewers_now;
+				atomic_store(&c->shard[0].slot[p].peak_viewers,
+				    (uint64_t)viewers_now);
+			}
 			if (!d->bytes_out && !d->bytes_in && !d->requests && !d->peak_viewers)
 				continue;
 			memcpy(d->customer, c->name, sizeof(d->customer));

@@ -340,9 +340,9 @@ t_drain_two_slots(void)
 
 	CHECK(c != NULL);
 	drain_all(acct_bucket_now(), NULL, NULL, NULL);
-	atomic_store(&c->slot[0].bytes_out, 111);    /* even: now_b */
-	atomic_store(&c->slot[1].bytes_out, 222);    /* odd: now_b - 300 */
-	atomic_store(&c->slot[1].requests, 3);
+	atomic_store(&c->shard[0].slot[0].bytes_out, 111);    /* even: now_b */
+	atomic_store(&c->shard[0].slot[1].bytes_out, 222);    /* odd: now_b - 300 */
+	atomic_store(&c->shard[0].slot[1].requests, 3);
 	n = acct_drain(now_b, d, 8);
 	CHECK_INT(n, 2);
 	for (size_t i = 0; i < n; i++) {
@@ -358,8 +358,8 @@ t_drain_two_slots(void)
 	CHECK_U64(cur, 111);
 	CHECK_U64(prev, 222);
 	/* With an odd current bucket the roles swap. */
-	atomic_store(&c->slot[0].bytes_out, 1);
-	atomic_store(&c->slot[1].bytes_out, 2);
+	atomic_store(&c->shard[0].slot[0].bytes_out, 1);   /* drain sums every shard */
+	atomic_store(&c->shard[0].slot[1].bytes_out, 2);
 	n = acct_drain(now_b + B, d, 8);
 	CHECK_INT(n, 2);
 	for (size_t i = 0; i < n; i++) {
@@ -429,10 +429,11 @@ t_viewers_peak(void)
 	CHECK(c != NULL);
 	do {
 		drain_all(acct_bucket_now(), NULL, NULL, NULL);
-		while (atomic_load(&c->viewers) > 0)
-			acct_viewer(c, -1);
-		atomic_store(&c->slot[0].peak_viewers, 0);
-		atomic_store(&c->slot[1].peak_viewers, 0);
+		for (int h = 0; h < ACCT_SHARDS; h++) {
+			atomic_store(&c->shard[h].viewers, 0);
+			atomic_store(&c->shard[h].slot[0].peak_viewers, 0);
+			atomic_store(&c->shard[h].slot[1].peak_viewers, 0);
+		}
 		b0 = acct_bucket_now();
 		acct_viewer(c, +1);
 		acct_viewer(c, +1);
