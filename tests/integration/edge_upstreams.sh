@@ -242,12 +242,16 @@ check "cam3's target duration is 4 ($TD)" test "$TD" = 4
 start_edge stale "$S_URL" -o fetch_timeout=1s -o connect_timeout=500ms
 ST_URL=$EDGE_URL PID_stale=$EDGE_PID
 SPL="$ST_URL/hls/cam3/index.m3u8"
-# stale_phase T: requests from T + max-age + 0.3 s to T + max-age + TD - 1.5 s
-# (each may wait for a 1 s fetch timeout); sets STALE_RES to "CODE:X-CACHE ..."
+# stale_phase T: requests from T + max-age + 0.3 s to T + TD - 0.5 s (each
+# may wait for a 1 s fetch timeout); sets STALE_RES to "CODE:X-CACHE ...".
+# The playlist fetched at T is fresh for max-age minus the origin's Age
+# (RFC 9111 4.2.3; the origin's playlist may be up to a target duration
+# old), so it is stale-servable until at least T + TD, and at most
+# T + max-age + TD: the probes stay inside the window whatever the Age was.
 stale_phase() {
 	sleep_until $(( $1 + MA * 1000 + 300 ))
 	STALE_RES=""; sp_n=0
-	while [ "$(now_ms)" -lt $(( $1 + (MA + TD) * 1000 - 1500 )) ] && [ $sp_n -lt 30 ]; do
+	while [ "$(now_ms)" -lt $(( $1 + TD * 1000 - 500 )) ] && [ $sp_n -lt 30 ]; do
 		STALE_RES="$STALE_RES$(probe "$SPL" | tr ' ' :) "; sp_n=$((sp_n + 1)); sleep 0.1
 	done
 }
