@@ -51,17 +51,19 @@ name_ok(const char *s)
 }
 
 struct acct_customer *
-acct_customer(const char *name)
+acct_stream(const char *name, const char *stream)
 {
 	struct acct_customer *c = NULL;
 	size_t n;
 
-	if (name == NULL || !name_ok(name))
+	if (stream == NULL)
+		stream = "";
+	if (name == NULL || !name_ok(name) || (stream[0] && !name_ok(stream)))
 		return NULL;
 	pthread_mutex_lock(&acct_lock);
 	n = atomic_load(&n_customers);
 	for (size_t i = 0; i < n; i++)
-		if (strcmp(customers[i]->name, name) == 0) {
+		if (strcmp(customers[i]->name, name) == 0 && strcmp(customers[i]->stream, stream) == 0) {
 			c = customers[i];
 			goto out;
 		}
@@ -70,12 +72,19 @@ acct_customer(const char *name)
 		goto out;
 	memset(c, 0, sizeof(*c));
 	memcpy(c->name, name, strlen(name) + 1);
+	memcpy(c->stream, stream, strlen(stream) + 1);
 	customers[n] = c;
 	/* Publish after the slot is filled: acct_drain reads without the lock. */
 	atomic_store(&n_customers, n + 1);
 out:
 	pthread_mutex_unlock(&acct_lock);
 	return c;
+}
+
+struct acct_customer *
+acct_customer(const char *name)
+{
+	return acct_stream(name, "");
 }
 
 static inline struct acct_slot *
@@ -160,6 +169,7 @@ acct_drain(int64_t now_bucket, struct acct_delta *out, size_t max)
 			if (!d->bytes_out && !d->bytes_in && !d->requests && !d->peak_viewers)
 				continue;
 			memcpy(d->customer, c->name, sizeof(d->customer));
+			memcpy(d->stream, c->stream, sizeof(d->stream));
 			d->bucket = b;
 			k++;
 		}
@@ -171,7 +181,7 @@ void
 acct_restore(const struct acct_delta *d, size_t n, int64_t now_bucket)
 {
 	for (size_t i = 0; i < n; i++) {
-		struct acct_customer *c = acct_customer(d[i].customer);
+		struct acct_customer *c = acct_stream(d[i].customer, d[i].stream);
 		int64_t p;
 		struct acct_slot *s;
 

@@ -35,7 +35,7 @@
 
 #define ACCT_BUCKET_S 300
 #define ACCT_CUSTOMER_MAX 64     /* name length, as keys.h allows */
-#define ACCT_MAX_CUSTOMERS 4096
+#define ACCT_MAX_CUSTOMERS 16384   /* (customer, stream) pairs counted at once */
 
 struct acct_slot {
 	atomic_uint_fast64_t bytes_out, bytes_in, requests;
@@ -51,6 +51,7 @@ struct acct_shard {
 
 struct acct_customer {
 	char name[ACCT_CUSTOMER_MAX + 1];
+	char stream[ACCT_CUSTOMER_MAX + 1];   /* "" when not per stream */
 	struct acct_shard shard[ACCT_SHARDS];
 };
 
@@ -72,6 +73,14 @@ int64_t acct_bucket_now(void);
  */
 struct acct_customer *acct_customer(const char *name);
 
+/*
+ * The counters of one stream of a customer (the same rules for both
+ * names; stream NULL or "" is the customer's own, as acct_customer).
+ * Counting per stream gives the peak of concurrent viewers per stream;
+ * reports sum the streams for the customer's bytes.
+ */
+struct acct_customer *acct_stream(const char *customer, const char *stream);
+
 /* Count; any thread, lock-free. c may be NULL (not attributed: ignored). */
 void acct_add_out(struct acct_customer *c, uint64_t bytes);
 void acct_add_in(struct acct_customer *c, uint64_t bytes);
@@ -82,6 +91,7 @@ void acct_viewer(struct acct_customer *c, int delta);
 /* One drained delta, for the flusher. */
 struct acct_delta {
 	char customer[ACCT_CUSTOMER_MAX + 1];
+	char stream[ACCT_CUSTOMER_MAX + 1];
 	int64_t bucket;                    /* start, Unix seconds */
 	uint64_t bytes_out, bytes_in, requests, peak_viewers;
 };

@@ -38,6 +38,25 @@ static const char *const spool_schema[] = {
 	"  shipped_rev INTEGER NOT NULL DEFAULT 0,"
 	"  PRIMARY KEY (node, customer, bucket));"
 	"CREATE INDEX spool_unshipped ON spool(bucket) WHERE rev > shipped_rev;",
+	/* 2: per stream (peak viewers per stream); old rows are the customer's own. */
+	"CREATE TABLE spool2("
+	"  node TEXT NOT NULL,"
+	"  customer TEXT NOT NULL,"
+	"  stream TEXT NOT NULL DEFAULT '',"
+	"  bucket INTEGER NOT NULL,"
+	"  bytes_out INTEGER NOT NULL DEFAULT 0,"
+	"  bytes_in INTEGER NOT NULL DEFAULT 0,"
+	"  requests INTEGER NOT NULL DEFAULT 0,"
+	"  peak_viewers INTEGER NOT NULL DEFAULT 0,"
+	"  rev INTEGER NOT NULL DEFAULT 1,"
+	"  shipped_rev INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (node, customer, stream, bucket));"
+	"INSERT INTO spool2(node, customer, stream, bucket, bytes_out, bytes_in, requests, "
+	"  peak_viewers, rev, shipped_rev) SELECT node, customer, '', bucket, bytes_out, bytes_in, "
+	"  requests, peak_viewers, rev, shipped_rev FROM spool;"
+	"DROP TABLE spool;"
+	"ALTER TABLE spool2 RENAME TO spool;"
+	"CREATE INDEX spool_unshipped ON spool(bucket) WHERE rev > shipped_rev;",
 };
 
 struct acct_store {
@@ -82,6 +101,7 @@ flush_counters(struct acct_store *s)
 			sqlite3_bind_int64(s->st_add, 5, (sqlite3_int64)d[i].requests);
 			sqlite3_bind_int64(s->st_add, 6, (sqlite3_int64)d[i].peak_viewers);
 			sqlite3_bind_text(s->st_add, 7, s->node, -1, SQLITE_STATIC);
+			sqlite3_bind_text(s->st_add, 8, d[i].stream, -1, SQLITE_STATIC);
 			if (sqlite3_step(s->st_add) != SQLITE_DONE) {
 				log_warnx("accounting: cannot write the spool: %s", sqlite3_errmsg(s->db));
 				rc = -EIO;
@@ -116,6 +136,7 @@ ship_batch(struct acct_store *s)
 	int n = 0, rc = -1;
 	struct row {
 		char customer[ACCT_CUSTOMER_MAX + 1];
+		char stream[ACCT_CUSTOMER_MAX + 1];
 		int64_t bucket, rev;
 	} *rows = NULL;
 
@@ -137,9 +158,15 @@ ship_batch(struct acct_store *s)
 		snprintf(rows[n].customer, sizeof(rows[n].customer), "%s", cust ? cust : "");
 		rows[n].bucket = sqlite3_column_int64(s->st_pending, 1);
 		rows[n].rev = sqlite3_column_int64(s->st_pending, 6);
+		{
+			const char *st = (const char *)sqlite3_column_text(s->st_pending, 7);
+			snprintf(rows[n].stream, sizeof(rows[n].stream), "%s", st ? st : "");
+		}
 		json_obj_begin(&j);
 		json_key(&j, "customer");
 		json_str(&j, rows[n].customer);
+		json_key(&j, "stream");
+		json_str(&j, rows[n].stream);
 		json_key(&j, "bucket");
 		json_int(&j, rows[n].bucket);
 		json_key(&j, "bytes_out");
@@ -200,6 +227,7 @@ ship_batch(struct acct_store *s)
 		sqlite3_bind_int64(s->st_mark, 2, rows[i].bucket);
 		sqlite3_bind_int64(s->st_mark, 3, rows[i].rev);
 		sqlite3_bind_text(s->st_mark, 4, s->node, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s->st_mark, 5, rows[i].stream, -1, SQLITE_STATIC);
 		sqlite3_step(s->st_mark);
 	}
 	db_exec(s->db, "COMMIT");
@@ -317,19 +345,20 @@ acct_store_start(const struct acct_store_cfg *cfg)
 	pthread_cond_init(&s->done_cond, NULL);
 	mkdir_parent(cfg->db_path);
 	if ((s->db = db_open(cfg->db_path)) == NULL ||
-	    db_migrate(s->db, spool_schema, 1) != 0 ||
+	    db_migrate(s->db, spool_schema, 2) != 0 ||
 	    (s->st_add = db_prepare(s->db,
-	    "INSERT INTO spool(customer, bucket, bytes_out, bytes_in, requests, peak_viewers, node) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(node, customer, bucket) DO UPDATE SET "
+	    "INSERT INTO spool(customer, bucket, bytes_out, bytes_in, requests, peak_viewers, node, "
+	    "stream) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+	    "ON CONFLICT(node, customer, stream, bucket) DO UPDATE SET "
 	    "bytes_out = bytes_out + excluded.bytes_out, bytes_in = bytes_in + excluded.bytes_in, "
 	    "requests = requests + excluded.requests, "
 	    "peak_viewers = max(peak_viewers, excluded.peak_viewers), rev = rev + 1")) == NULL ||
 	    (s->st_pending = db_prepare(s->db,
-	    "SELECT customer, bucket, bytes_out, bytes_in, requests, peak_viewers, rev FROM spool "
-	    "WHERE node = ?2 AND rev > shipped_rev ORDER BY bucket LIMIT ?1")) == NULL ||
+	    "SELECT customer, bucket, bytes_out, bytes_in, requests, peak_viewers, rev, stream "
+	    "FROM spool WHERE node = ?2 AND rev > shipped_rev ORDER BY bucket LIMIT ?1")) == NULL ||
 	    (s->st_mark = db_prepare(s->db,
 	    "UPDATE spool SET shipped_rev = rev WHERE customer = ?1 AND bucket = ?2 AND rev = ?3 "
-	    "AND node = ?4")) ==
+	    "AND node = ?4 AND stream = ?5")) ==
 	    NULL ||
 	    (s->st_count = db_prepare(s->db, "SELECT count(*) FROM spool WHERE node = ?1 AND rev > shipped_rev")) ==
 	    NULL ||

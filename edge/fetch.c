@@ -63,6 +63,7 @@ struct job {
 	char internal[512];
 	size_t internal_len;
 	char customer[ACCT_CUSTOMER_MAX + 1];   /* X-CDN-Customer */
+	char stream[ACCT_CUSTOMER_MAX + 1];     /* X-CDN-Stream */
 	int64_t clen, age_s;
 	struct job *next;            /* submit queue */
 	struct job *anext, *aprev;   /* active list (started, not done) */
@@ -138,7 +139,7 @@ reset_headers(struct job *j)
 	j->ctype[0] = j->etag[0] = j->lastmod[0] = j->cc[0] = '\0';
 	j->extra[0] = j->internal[0] = '\0';
 	j->extra_len = j->internal_len = 0;
-	j->customer[0] = '\0';
+	j->customer[0] = j->stream[0] = '\0';
 	j->clen = -1;
 	j->age_s = 0;
 }
@@ -194,7 +195,7 @@ publish_headers(struct fetcher *f, struct job *j)
 	snprintf(o->cache_control, sizeof(o->cache_control), "%s", j->cc);
 	memcpy(o->extra_hdrs, j->extra, j->extra_len + 1);
 	memcpy(o->internal_hdrs, j->internal, j->internal_len + 1);
-	o->acct = j->customer[0] ? acct_customer(j->customer) : NULL;
+	o->acct = j->customer[0] ? acct_stream(j->customer, j->stream) : NULL;
 	o->content_length = j->clen;
 	o->upstream_age_s = j->age_s;
 	o->fetched_ms = now;
@@ -277,6 +278,8 @@ on_header(char *line, size_t size, size_t nitems, void *ud)
 	else if (n > 6 && strncasecmp(line, "X-CDN-", 6) == 0) {
 		if (hdr_is(line, n, "X-CDN-Customer", &v, &vn))
 			copy_val(j->customer, sizeof(j->customer), v, vn);
+		else if (hdr_is(line, n, "X-CDN-Stream", &v, &vn))
+			copy_val(j->stream, sizeof(j->stream), v, vn);
 		keep_header(j->internal, sizeof(j->internal), &j->internal_len, line, n);
 	}
 	return n;

@@ -37,12 +37,28 @@ static const char *const acct_schema[] = {
 	"  peak_viewers INTEGER NOT NULL,"
 	"  received_at INTEGER NOT NULL,"
 	"  PRIMARY KEY (customer, bucket, node));",
+	/* 2: per stream (peak viewers per stream); old rows are the customer's own. */
+	"CREATE TABLE acct2("
+	"  node TEXT NOT NULL,"
+	"  customer TEXT NOT NULL,"
+	"  stream TEXT NOT NULL DEFAULT '',"
+	"  bucket INTEGER NOT NULL,"
+	"  bytes_out INTEGER NOT NULL,"
+	"  bytes_in INTEGER NOT NULL,"
+	"  requests INTEGER NOT NULL,"
+	"  peak_viewers INTEGER NOT NULL,"
+	"  received_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (customer, bucket, node, stream));"
+	"INSERT INTO acct2 SELECT node, customer, '', bucket, bytes_out, bytes_in, requests, "
+	"  peak_viewers, received_at FROM acct;"
+	"DROP TABLE acct;"
+	"ALTER TABLE acct2 RENAME TO acct;",
 };
 
 struct acct_api {
 	pthread_mutex_t lock;
 	sqlite3 *db;
-	sqlite3_stmt *st_put, *st_series, *st_customers;
+	sqlite3_stmt *st_put, *st_series, *st_customers, *st_streams;
 	char *acct_token, *admin_token;
 };
 
@@ -72,11 +88,11 @@ acct_api_open(const char *db_path, const char *acct_token, const char *admin_tok
 	a->acct_token = xstrdup(acct_token ? acct_token : "");
 	a->admin_token = xstrdup(admin_token ? admin_token : "");
 	/* The accounting tables have their own schema version: their own file. */
-	if ((a->db = db_open(db_path)) == NULL || db_migrate(a->db, acct_schema, 1) != 0 ||
+	if ((a->db = db_open(db_path)) == NULL || db_migrate(a->db, acct_schema, 2) != 0 ||
 	    (a->st_put = db_prepare(a->db,
 	    "INSERT INTO acct(node, customer, bucket, bytes_out, bytes_in, requests, peak_viewers, "
-	    "received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(customer, bucket, node) "
-	    "DO UPDATE SET bytes_out = excluded.bytes_out, bytes_in = excluded.bytes_in, "
+	    "received_at, stream) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+	    "ON CONFLICT(customer, bucket, node, stream) DO UPDATE SET bytes_out = excluded.bytes_out, bytes_in = excluded.bytes_in, "
 	    "requests = excluded.requests, peak_viewers = excluded.peak_viewers, "
 	    "received_at = excluded.received_at")) == NULL ||
 	    (a->st_series = db_prepare(a->db,
@@ -85,7 +101,12 @@ acct_api_open(const char *db_path, const char *acct_token, const char *admin_tok
 	    "GROUP BY bucket ORDER BY bucket")) == NULL ||
 	    (a->st_customers = db_prepare(a->db,
 	    "SELECT DISTINCT customer FROM acct WHERE bucket >= ?1 AND bucket < ?2 "
-	    "ORDER BY customer")) == NULL) {
+	    "ORDER BY customer")) == NULL ||
+	    /* A stream's peak: the busiest bucket of its viewers summed over nodes. */
+	    (a->st_streams = db_prepare(a->db,
+	    "SELECT stream, max(pv), sum(b) FROM (SELECT stream, bucket, sum(peak_viewers) AS pv, "
+	    "sum(bytes_out) AS b FROM acct WHERE customer = ?1 AND bucket >= ?2 AND bucket < ?3 "
+	    "AND stream <> '' GROUP BY stream, bucket) GROUP BY stream ORDER BY stream")) == NULL) {
 		acct_api_close(a);
 		return NULL;
 	}
@@ -100,6 +121,7 @@ acct_api_close(struct acct_api *a)
 	sqlite3_finalize(a->st_put);
 	sqlite3_finalize(a->st_series);
 	sqlite3_finalize(a->st_customers);
+	sqlite3_finalize(a->st_streams);
 	db_close(a->db);
 	pthread_mutex_destroy(&a->lock);
 	free(a->acct_token);
@@ -172,12 +194,15 @@ ingest(struct acct_api *a, const void *body, size_t len, struct buf *out)
 	for (size_t i = 0; i < rows->n; i++) {
 		const struct jv *r = &rows->kid[i];
 		int64_t b, x;
+		const char *st = jv_str(r, "stream");
 		if (r->t != JV_OBJ || !name_ok(jv_str(r, "customer")) || !jv_int(r, "bucket", &b) ||
+		    (jv_get(r, "stream") && (st == NULL || (st[0] && !name_ok(st)))) ||
 		    b < 0 || b % ACCT_BUCKET_S != 0 || !count_of(r, "bytes_out", &x) ||
 		    !count_of(r, "bytes_in", &x) || !count_of(r, "requests", &x) ||
 		    !count_of(r, "peak_viewers", &x)) {
-			snprintf(why, sizeof(why), "row %zu: expected customer, bucket (a multiple of "
-			    "300), bytes_out, bytes_in, requests, peak_viewers (integers >= 0)", i);
+			snprintf(why, sizeof(why), "row %zu: expected customer, [stream,] bucket (a "
+			    "multiple of 300), bytes_out, bytes_in, requests, peak_viewers (integers >= 0)",
+			    i);
 			status = reply_error(out, 400, why);
 			goto out;
 		}
@@ -212,6 +237,8 @@ ingest(struct acct_api *a, const void *body, size_t len, struct buf *out)
 		jv_int(r, "peak_viewers", &v);
 		sqlite3_bind_int64(a->st_put, 7, v);
 		sqlite3_bind_int64(a->st_put, 8, now);
+		sqlite3_bind_text(a->st_put, 9, jv_str(r, "stream") ? jv_str(r, "stream") : "", -1,
+		    SQLITE_STATIC);
 		if (sqlite3_step(a->st_put) != SQLITE_DONE) {
 			log_warnx("accounting: cannot store a bucket: %s", sqlite3_errmsg(a->db));
 			db_exec(a->db, "ROLLBACK");
@@ -439,6 +466,24 @@ report(struct acct_api *a, const struct admin_req *req, struct buf *out)
 		json_key(&j, "report");
 		report_json(&j, &one, ser && strcmp(ser, "1") == 0, from);
 		report_fini(&one);
+		json_key(&j, "streams");
+		json_arr_begin(&j);
+		sqlite3_reset(a->st_streams);
+		sqlite3_bind_text(a->st_streams, 1, cust, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(a->st_streams, 2, from);
+		sqlite3_bind_int64(a->st_streams, 3, to);
+		while (sqlite3_step(a->st_streams) == SQLITE_ROW) {
+			const char *sn = (const char *)sqlite3_column_text(a->st_streams, 0);
+			json_obj_begin(&j);
+			json_key(&j, "stream");
+			json_str(&j, sn ? sn : "");
+			json_key(&j, "peak_viewers");
+			json_int(&j, sqlite3_column_int64(a->st_streams, 1));
+			json_key(&j, "bytes_out");
+			json_int(&j, sqlite3_column_int64(a->st_streams, 2));
+			json_obj_end(&j);
+		}
+		json_arr_end(&j);
 	} else {
 		sqlite3_reset(a->st_customers);
 		sqlite3_bind_int64(a->st_customers, 1, from);

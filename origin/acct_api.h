@@ -8,7 +8,7 @@
  *                                by billable figure; bearer: the admin token
  *
  * A shipment is {"node":"edge-1","buckets":[{"customer":"acme",
- * "bucket":1764460800,"bytes_out":N,"bytes_in":N,"requests":N,
+ * "stream":"cam1" (optional: "" is the customer's own),"bucket":1764460800,"bytes_out":N,"bytes_in":N,"requests":N,
  * "peak_viewers":N},...]}. Each row holds the node's ABSOLUTE totals for
  * that bucket and replaces what the origin had for (node, customer,
  * bucket): shipping twice changes nothing. Rows are validated (names,

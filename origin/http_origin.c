@@ -158,7 +158,7 @@ etag_matches(struct MHD_Connection *conn, const char *etag)
 
 static enum MHD_Result
 serve_blob(struct MHD_Connection *conn, struct req *rq, struct blob *b, bool is_segment,
-    const char *customer)
+    const struct acct_customer *owner)
 {
 	struct MHD_Response *r;
 	struct http_range range;
@@ -213,8 +213,12 @@ serve_blob(struct MHD_Connection *conn, struct req *rq, struct blob *b, bool is_
 		return MHD_NO;
 	}
 	/* b stays referenced by the response until MHD calls blob_mhd_release. */
-	if (customer)
-		MHD_add_response_header(r, "X-CDN-Customer", customer);
+	if (owner) {
+		/* The owner, for the edges' accounting (they never forward it). */
+		MHD_add_response_header(r, "X-CDN-Customer", owner->name);
+		if (owner->stream[0])
+			MHD_add_response_header(r, "X-CDN-Stream", owner->stream);
+	}
 	MHD_add_response_header(r, "Content-Type", b->content_type);
 	MHD_add_response_header(r, "Cache-Control", cc);
 	MHD_add_response_header(r, "ETag", b->etag);
@@ -253,7 +257,7 @@ serve_hls(struct http_origin *h, struct MHD_Connection *conn, struct req *rq,
 		rq->acct = ac;
 		acct_viewer(ac, +1);   /* in flight until completed() */
 	}
-	return serve_blob(conn, rq, b, !is_playlist, ac ? ac->name : NULL);
+	return serve_blob(conn, rq, b, !is_playlist, ac);
 }
 
 static enum MHD_Result

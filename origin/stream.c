@@ -348,7 +348,7 @@ stream_publish(const struct stream_params *p)
 		return NULL;
 	}
 	s->live = true;
-	s->acct = acct_customer(p->customer);
+	s->acct = acct_stream(p->customer, p->name);
 	s->started_ms = now_ms();
 	if (RAND_bytes((unsigned char *)&rnd, sizeof(rnd)) != 1)
 		rnd = (uint32_t)s->started_ms ^ (uint32_t)getpid();

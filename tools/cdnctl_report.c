@@ -61,9 +61,9 @@ static void
 csv_row(FILE *f, const struct jv *r, const char *dir)
 {
 	csv_str(f, jv_str(r, "customer"));
-	fprintf(f, ",%s,%.0f,%.0f,%.6f,%.6f,%.6f,%.0f,%.0f,%.6f\n", dir, num(r, "bytes_out"),
+	fprintf(f, ",%s,%.0f,%.0f,%.6f,%.6f,%.6f,%.0f,%.0f,%.6f,%.0f\n", dir, num(r, "bytes_out"),
 	    num(r, "bytes_in"), num(r, "avg_mbps"), num(r, "peak_mbps"), num(r, "p95_mbps"),
-	    num(r, "samples"), num(r, "discarded"), num(r, "billable_mbps"));
+	    num(r, "samples"), num(r, "discarded"), num(r, "billable_mbps"), num(r, "peak_viewers"));
 }
 
 static int
@@ -137,7 +137,7 @@ cdnctl_report_print(const struct jv *doc, const char *format, bool all, const vo
 	}
 	if (strcmp(format, "csv") == 0) {
 		fprintf(out, "customer,direction,bytes_out,bytes_in,avg_mbps,peak_mbps,p95_mbps,"
-		    "samples,discarded,billable_mbps\n");
+		    "samples,discarded,billable_mbps,peak_viewers\n");
 		if (all)
 			for (size_t i = 0; i < list->n; i++)
 				csv_row(out, &list->kid[i], dir);
@@ -157,10 +157,19 @@ cdnctl_report_print(const struct jv *doc, const char *format, bool all, const vo
 	fprintf(out, "%-20s %12s %12s %10s %10s %10s %8s %6s %12s\n", all ? "CUSTOMER (ranked)" :
 	    "CUSTOMER", "GB OUT", "GB IN", "AVG Mb/s", "PEAK Mb/s", "P95 Mb/s", "SAMPLES",
 	    "DISC", "BILL Mb/s");
-	if (all)
+	if (all) {
 		for (size_t i = 0; i < list->n; i++)
 			table_row(out, &list->kid[i]);
-	else
+	} else {
+		const struct jv *st = jv_get(doc, "streams");
 		table_row(out, one);
+		if (st && st->t == JV_ARR && st->n) {
+			fprintf(out, "\n%-20s %12s %14s\n", "STREAM", "GB OUT", "PEAK VIEWERS");
+			for (size_t i = 0; i < st->n; i++)
+				fprintf(out, "%-20.20s %12.3f %14.0f\n",
+				    jv_str(&st->kid[i], "stream") ? jv_str(&st->kid[i], "stream") : "?",
+				    num(&st->kid[i], "bytes_out") / 1e9, num(&st->kid[i], "peak_viewers"));
+		}
+	}
 	return 0;
 }

@@ -448,6 +448,14 @@ echo "viewers received: acme $TOTAL_acme bytes, globex $TOTAL_globex bytes (lost
 
 # ---- report formats ---------------------------------------------------------------------------
 DAY1=$(date -u +%F)
+# Peak concurrent viewers per stream: the viewers above overlapped, so each
+# stream of each customer has a peak of at least 1, and only its own streams.
+cdnctl report --customer acme --from "$DAY0" --to "$(date -u +%F)" --format json >"$T_DIR/streams.json"
+ST=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(" ".join("%s=%d" % (s["stream"], s["peak_viewers"]) for s in d["streams"]))' "$T_DIR/streams.json")
+check "acme's report lists its stream cam1 with a peak of concurrent viewers ($ST)" \
+	sh -c "echo '$ST' | grep -qE '(^| )cam1=[1-9][0-9]*( |$)' && ! echo '$ST' | grep -q cam2"
+cdnctl report --customer acme --from "$DAY0" --to "$(date -u +%F)" >"$T_DIR/streams.txt"
+check "the table lists the streams with their peak viewers" grep -qE '^cam1 +[0-9.]+ +[1-9]' "$T_DIR/streams.txt"
 cdnctl report --customer acme --from "$DAY0" --to "$DAY1" --format csv >"$T_DIR/r.csv"
 check "csv: a header and one row" test "$(wc -l <"$T_DIR/r.csv")" -eq 2
 check "csv: the header names the columns" grep -q '^customer,direction,bytes_out,bytes_in,' "$T_DIR/r.csv"

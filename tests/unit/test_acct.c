@@ -762,6 +762,25 @@ t_store_timer_flushes(void)
 	return 0;
 }
 
+static int
+t_streams(void)
+{
+	struct acct_customer *a = acct_stream("acme", "cam1");
+	struct acct_customer *b = acct_stream("acme", "cam2");
+	struct acct_customer *c = acct_customer("acme");
+
+	CHECK(a != NULL && b != NULL && c != NULL);
+	CHECK(a != b && a != c && b != c);
+	CHECK(acct_stream("acme", "cam1") == a);
+	CHECK(acct_stream("acme", "") == c);
+	CHECK(acct_stream("acme", NULL) == c);
+	CHECK_STR(a->stream, "cam1");
+	CHECK_STR(c->stream, "");
+	CHECK(acct_stream("acme", "a/b") == NULL);
+	CHECK(acct_stream("acme", "x y") == NULL);
+	return 0;
+}
+
 int
 main(void)
 {
@@ -780,5 +799,6 @@ main(void)
 	RUN(t_store_two_nodes_one_file);
 	RUN(t_store_bad_path);
 	RUN(t_store_timer_flushes);
+	RUN(t_streams);
 	return check_done();
 }
