@@ -16,7 +16,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
 #include <poll.h>
@@ -37,6 +36,7 @@
 #include "announce_conf.h"
 #include "announcer.h"
 #include "bgp_session.h"
+#include "conf_cli.h"
 #include "control.h"
 #include "health.h"
 #include "json.h"
@@ -320,53 +320,15 @@ drain_file_event(struct app *app, int64_t now)
 static int
 load_config(struct app *app, int argc, char **argv, bool *check_only, bool *verbose)
 {
+	struct conf_cli cli = { .prog = "cdn-announce", .version = PACKAGE_VERSION, .usage = usage };
 	char err[CONF_ERRLEN] = "";
-	const char *conf_file = NULL;
-	int opt;
+	int rc;
 
-	if (conf_defaults(announce_conf_desc, announce_conf_n, &app->cfg, err) != 0) {
-		fprintf(stderr, "cdn-announce: %s\n", err);
-		return 1;
-	}
-	while ((opt = getopt(argc, argv, "c:o:tvVh")) != -1) {
-		switch (opt) {
-		case 'c': conf_file = optarg; break;
-		case 'o': break;
-		case 't': *check_only = true; break;
-		case 'v': *verbose = true; break;
-		case 'V': printf("cdn-announce %s\n", PACKAGE_VERSION); exit(0);
-		case 'h': usage(stdout); exit(0);
-		default: usage(stderr); return 2;
-		}
-	}
-	if (optind < argc) {
-		usage(stderr);
-		return 2;
-	}
-	if (conf_file &&
-	    conf_load_file(announce_conf_desc, announce_conf_n, &app->cfg, conf_file, err) != 0) {
-		fprintf(stderr, "cdn-announce: %s\n", err);
-		return 1;
-	}
-	optind = 1;
-	while ((opt = getopt(argc, argv, "c:o:tvVh")) != -1) {
-		char *eq;
-		if (opt != 'o')
-			continue;
-		if ((eq = strchr(optarg, '=')) == NULL) {
-			fprintf(stderr, "cdn-announce: -o %s: expected KEY=VALUE\n", optarg);
-			return 1;
-		}
-		*eq = '\0';
-		if (conf_set(announce_conf_desc, announce_conf_n, &app->cfg, optarg, eq + 1, "-o",
-		    err) != 0) {
-			fprintf(stderr, "cdn-announce: %s\n", err);
-			return 1;
-		}
-		*eq = '=';
-	}
-	if (conf_check_required(announce_conf_desc, announce_conf_n, &app->cfg, err) != 0 ||
-	    announce_cfg_validate(&app->cfg, err, sizeof(err)) != 0) {
+	if ((rc = conf_cli_load(announce_conf_desc, announce_conf_n, &app->cfg, argc, argv, &cli)) >= 0)
+		return rc == 0 ? -1 : rc;   /* -V / -h: exit 0 at once (-1 here) */
+	*check_only = cli.check_only;
+	*verbose = cli.verbose;
+	if (announce_cfg_validate(&app->cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, "cdn-announce: %s\n", err);
 		return 1;
 	}
@@ -379,7 +341,7 @@ main(int argc, char **argv)
 	static struct app app;
 	struct pollfd pfd[MAX_PEERS + CONTROL_CLIENTS_MAX + 8];
 	struct in_addr rid;
-	bool check_only = false, verbose = false, curl_ok = false;
+	bool check_only = false, verbose = false, curl_ok = false, ran = false;
 	int rc, sigfd = -1, http_fd = -1, port = 0;
 	sigset_t mask;
 
@@ -388,8 +350,11 @@ main(int argc, char **argv)
 	pthread_mutex_init(&app.state_lock, NULL);
 	buf_init(&app.status_doc, 1 << 20);
 	buf_init(&app.metrics_doc, 1 << 20);
-	if ((rc = load_config(&app, argc, argv, &check_only, &verbose)) != 0)
+	if ((rc = load_config(&app, argc, argv, &check_only, &verbose)) != 0) {
+		if (rc == -1)
+			rc = 0;   /* -V or -h */
 		goto out;
+	}
 	if (check_only) {
 		conf_dump(announce_conf_desc, announce_conf_n, &app.cfg, stdout, 1);
 		fprintf(stderr, "cdn-announce: configuration ok\n");
@@ -457,6 +422,7 @@ main(int argc, char **argv)
 		close(http_fd);
 		goto out;
 	}
+	ran = true;
 	log_info("cdn-announce %s: AS%u, router id %s, %zu peer(s), %zu prefix(es), HTTP on port %d, "
 	    "control %s", PACKAGE_VERSION, (unsigned)app.g.local_as, app.cfg.router_id,
 	    app.n_sessions, app.a.n_prefixes, port, app.cfg.control_socket);
@@ -575,7 +541,7 @@ out:
 	if (curl_ok)
 		curl_global_cleanup();
 	conf_free(announce_conf_desc, announce_conf_n, &app.cfg);
-	if (rc == 0 && !check_only)
+	if (rc == 0 && ran)
 		log_info("stopped");
 	return rc;
 }

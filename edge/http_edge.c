@@ -40,6 +40,7 @@
 #include "cache_key.h"
 #include "edge_metrics.h"
 #include "http_edge.h"
+#include "http_etag.h"
 #include "http_path.h"
 #include "http_range.h"
 #include "json.h"
@@ -336,29 +337,6 @@ stream_free(void *cls)
 	free(sc);
 }
 
-/* True when the request's If-None-Match lists etag (or is "*"). */
-static bool
-etag_matches(struct MHD_Connection *conn, const char *etag)
-{
-	const char *inm = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match");
-	size_t n = strlen(etag);
-
-	if (inm == NULL || n == 0)
-		return false;
-	for (const char *p = inm; *p;) {
-		while (*p == ' ' || *p == ',' || *p == '\t')
-			p++;
-		if (*p == '*')
-			return true;
-		if (strncmp(p, "W/", 2) == 0)
-			p += 2;
-		if (strncmp(p, etag, n) == 0 && (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
-			return true;
-		while (*p && *p != ',')
-			p++;
-	}
-	return false;
-}
 
 /* "Name: value\n" lines as response headers. */
 static void
@@ -447,7 +425,8 @@ send_object(struct ereq *rq, struct cobj *o, enum edge_result res)
 		total = (uint64_t)o->content_length;
 	cache_unlock(rq->h->cache);
 
-	if (status == 200 && etag_matches(rq->conn, o->etag)) {
+	if (status == 200 && http_etag_match(MHD_lookup_connection_value(rq->conn,
+	    MHD_HEADER_KIND, "If-None-Match"), o->etag)) {
 		r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
 		if (r)
 			add_object_headers(r, o, res, rq->from_edge);

@@ -11,7 +11,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,6 +25,7 @@
 #include "acct_store.h"
 #include "cache.h"
 #include "conf.h"
+#include "conf_cli.h"
 #include "edge_conf.h"
 #include "fetch.h"
 #include "http_edge.h"
@@ -59,55 +59,17 @@ main(int argc, char **argv)
 	struct acct_store *acct = NULL;
 	char node[256], ship_url[UPSTREAM_URL_MAX + 32], token[256] = "";
 	char err[CONF_ERRLEN] = "";
-	const char *conf_file = NULL;
-	bool check_only = false, verbose = false, curl_ok = false;
-	int opt, sigfd = -1, rc = 1;
+	struct conf_cli cli = { .prog = "cdn-edge", .version = PACKAGE_VERSION, .usage = usage };
+	bool check_only = false, verbose = false, curl_ok = false, ran = false;
+	int sigfd = -1, rc = 1;
 	sigset_t mask;
 
 	log_init("cdn-edge", LOG_LVL_INFO);
-	if (conf_defaults(edge_conf_desc, edge_conf_n, &cfg, err) != 0) {
-		fprintf(stderr, "cdn-edge: %s\n", err);
-		return 1;
-	}
-	while ((opt = getopt(argc, argv, "c:o:tvVh")) != -1) {
-		switch (opt) {
-		case 'c': conf_file = optarg; break;
-		case 'o': break;
-		case 't': check_only = true; break;
-		case 'v': verbose = true; break;
-		case 'V': printf("cdn-edge %s\n", PACKAGE_VERSION); return 0;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (optind < argc) {
-		usage(stderr);
-		return 2;
-	}
-	if (conf_file && conf_load_file(edge_conf_desc, edge_conf_n, &cfg, conf_file, err) != 0) {
-		fprintf(stderr, "cdn-edge: %s\n", err);
+	if ((rc = conf_cli_load(edge_conf_desc, edge_conf_n, &cfg, argc, argv, &cli)) >= 0)
 		goto out;
-	}
-	optind = 1;
-	while ((opt = getopt(argc, argv, "c:o:tvVh")) != -1) {
-		char *eq;
-		if (opt != 'o')
-			continue;
-		if ((eq = strchr(optarg, '=')) == NULL) {
-			fprintf(stderr, "cdn-edge: -o %s: expected KEY=VALUE\n", optarg);
-			goto out;
-		}
-		*eq = '\0';
-		if (conf_set(edge_conf_desc, edge_conf_n, &cfg, optarg, eq + 1, "-o", err) != 0) {
-			fprintf(stderr, "cdn-edge: %s\n", err);
-			goto out;
-		}
-		*eq = '=';
-	}
-	if (conf_check_required(edge_conf_desc, edge_conf_n, &cfg, err) != 0) {
-		fprintf(stderr, "cdn-edge: %s\n", err);
-		goto out;
-	}
+	rc = 1;
+	check_only = cli.check_only;
+	verbose = cli.verbose;
 	if ((ups = calloc(1, sizeof(*ups))) == NULL)
 		goto out;
 	if (upstream_set_init(ups, cfg.upstream.v, cfg.upstream.n, err, sizeof(err)) != 0) {
@@ -188,6 +150,7 @@ main(int argc, char **argv)
 		goto out;
 	if ((http = http_edge_start(&cfg, cache, fetcher, ups)) == NULL)
 		goto out;
+	ran = true;
 	log_info("cdn-edge %s: HTTP on port %d, upstream %s%s, cache %llu MiB", PACKAGE_VERSION,
 	    http_edge_port(http), ups->u[0].base, ups->n > 1 ? " (+ failover)" : "",
 	    (unsigned long long)(cfg.cache_max_bytes >> 20));
@@ -226,7 +189,7 @@ out:
 		close(sigfd);
 	free(ups);
 	conf_free(edge_conf_desc, edge_conf_n, &cfg);
-	if (rc == 0 && !check_only)
+	if (rc == 0 && ran)
 		log_info("stopped");
 	return rc;
 }

@@ -25,6 +25,7 @@
 #include "acct_api.h"
 #include "blob.h"
 #include "http_origin.h"
+#include "http_etag.h"
 #include "http_path.h"
 #include "http_range.h"
 #include "json.h"
@@ -132,29 +133,6 @@ send_405(struct MHD_Connection *conn, struct req *rq, const char *allow)
 	return queue(conn, rq, MHD_HTTP_METHOD_NOT_ALLOWED, r, sizeof(msg) - 1);
 }
 
-/* True when the If-None-Match header lists etag (or is "*"). */
-static bool
-etag_matches(struct MHD_Connection *conn, const char *etag)
-{
-	const char *inm = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match");
-	size_t n = strlen(etag);
-
-	if (inm == NULL)
-		return false;
-	for (const char *p = inm; *p;) {
-		while (*p == ' ' || *p == ',' || *p == '\t')
-			p++;
-		if (*p == '*')
-			return true;
-		if (strncmp(p, "W/", 2) == 0)
-			p += 2;
-		if (strncmp(p, etag, n) == 0 && (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
-			return true;
-		while (*p && *p != ',')
-			p++;
-	}
-	return false;
-}
 
 static enum MHD_Result
 serve_blob(struct MHD_Connection *conn, struct req *rq, struct blob *b, bool is_segment,
@@ -172,7 +150,8 @@ serve_blob(struct MHD_Connection *conn, struct req *rq, struct blob *b, bool is_
 	    b->immutable ? ", immutable" : "");
 	age_s = (now_ms() - b->created_ms) / 1000;
 	snprintf(age, sizeof(age), "%lld", (long long)(age_s > 0 ? age_s : 0));
-	if (etag_matches(conn, b->etag)) {
+	if (http_etag_match(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match"),
+	    b->etag)) {
 		r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
 		if (r == NULL) {
 			blob_unref(b);

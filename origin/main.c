@@ -11,7 +11,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +27,7 @@
 #include "acct_store.h"
 #include "admin_api.h"
 #include "conf.h"
+#include "conf_cli.h"
 #include "http_origin.h"
 #include "keys.h"
 #include "log.h"
@@ -143,8 +143,8 @@ main(int argc, char **argv)
 {
 	struct origin_cfg cfg = { 0 };
 	struct admin_ctx admin = { 0 };
-	char err[CONF_ERRLEN] = "", db_default[1100], rtmp_url[300];
-	const char *conf_file = NULL;
+	char db_default[1100], rtmp_url[300];
+	struct conf_cli cli = { .prog = "cdn-origin", .version = PACKAGE_VERSION, .usage = usage };
 	struct keys *keys_rtmp = NULL, *keys_admin = NULL;
 	struct rtmp_server *rtmp = NULL;
 	struct http_origin *http = NULL;
@@ -153,7 +153,7 @@ main(int argc, char **argv)
 	struct acct_api *acct_api = NULL;
 	struct acct_store *acct_store = NULL;
 	bool check_only = false, verbose = false, ran = false;
-	int opt, sigfd = -1, rc = 1, sig;
+	int sigfd = -1, rc = 1, sig;
 	sigset_t mask;
 
 	log_init("cdn-origin", LOG_LVL_INFO);
@@ -162,51 +162,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "cdn-origin: cannot initialize libcurl\n");
 		return 1;
 	}
-	if (conf_defaults(origin_conf_desc, origin_conf_n, &cfg, err) != 0) {
-		fprintf(stderr, "cdn-origin: %s\n", err);
-		return 1;
-	}
-	/* First pass: find -c, so the file is read before -o overrides. */
-	while ((opt = getopt(argc, argv, "c:o:tvVh")) != -1) {
-		switch (opt) {
-		case 'c': conf_file = optarg; break;
-		case 'o': break;
-		case 't': check_only = true; break;
-		case 'v': verbose = true; break;
-		case 'V': printf("cdn-origin %s\n", PACKAGE_VERSION); return 0;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (optind < argc) {
-		usage(stderr);
-		return 2;
-	}
-	if (conf_file &&
-	    conf_load_file(origin_conf_desc, origin_conf_n, &cfg, conf_file, err) != 0) {
-		fprintf(stderr, "cdn-origin: %s\n", err);
+	if ((rc = conf_cli_load(origin_conf_desc, origin_conf_n, &cfg, argc, argv, &cli)) >= 0)
 		goto out;
-	}
-	optind = 1;
-	while ((opt = getopt(argc, argv, "c:o:tvVh")) != -1) {
-		char *eq;
-		if (opt != 'o')
-			continue;
-		if ((eq = strchr(optarg, '=')) == NULL) {
-			fprintf(stderr, "cdn-origin: -o %s: expected KEY=VALUE\n", optarg);
-			goto out;
-		}
-		*eq = '\0';
-		if (conf_set(origin_conf_desc, origin_conf_n, &cfg, optarg, eq + 1, "-o", err) != 0) {
-			fprintf(stderr, "cdn-origin: %s\n", err);
-			goto out;
-		}
-		*eq = '=';
-	}
-	if (conf_check_required(origin_conf_desc, origin_conf_n, &cfg, err) != 0) {
-		fprintf(stderr, "cdn-origin: %s\n", err);
-		goto out;
-	}
+	rc = 1;
+	check_only = cli.check_only;
+	verbose = cli.verbose;
 	if (check_only) {
 		conf_dump(origin_conf_desc, origin_conf_n, &cfg, stdout, 1);
 		fprintf(stderr, "cdn-origin: configuration ok\n");

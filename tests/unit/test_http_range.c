@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "http_etag.h"
 #include "http_path.h"
 #include "http_range.h"
 
@@ -298,9 +299,43 @@ t_component(void)
 	return 0;
 }
 
+static const struct etag_case {
+	const char *inm, *etag;
+	bool want;
+} etag_cases[] = {
+	{ NULL, "\"a\"", false },
+	{ "\"a\"", "\"a\"", true },
+	{ "W/\"a\"", "\"a\"", true },            /* RFC 9110 13.1.2: weak comparison */
+	{ "\"x\", \"a\"", "\"a\"", true },
+	{ "\"x\",\"a\"", "\"a\"", true },
+	{ "*", "\"a\"", true },
+	{ "\"ab\"", "\"a\"", false },
+	{ "\"a\"b", "\"a\"", false },
+	{ "\"x\"", "\"a\"", false },
+	{ "", "\"a\"", false },
+	{ "\"a\"", "", false },
+	{ " \t\"a\"\t", "\"a\"", true },
+};
+
+static int
+t_etag(void)
+{
+	for (size_t i = 0; i < sizeof(etag_cases) / sizeof(etag_cases[0]); i++) {
+		const struct etag_case *c = &etag_cases[i];
+		bool got = http_etag_match(c->inm, c->etag);
+		if (got != c->want) {
+			fprintf(stderr, "  etag case %zu (%s vs %s): got %d, want %d\n", i,
+			    c->inm ? c->inm : "(null)", c->etag, got, c->want);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 int
 main(void)
 {
+	RUN(t_etag);
 	RUN(t_range);
 	RUN(t_range_bounds);
 	RUN(t_path);
