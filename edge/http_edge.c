@@ -64,7 +64,9 @@
 struct conn_track {
 	struct conn_track *next, *prev;
 	int dupfd;
-	int64_t head_deadline_ms;    /* 0 while a request is being answered */
+	/* 0 while a request is being answered. Atomic: the request's thread
+	 * sets it, the sweeper reads it; track_lock guards only the list. */
+	atomic_int_fast64_t head_deadline_ms;
 	bool raw_path_ok;
 	bool raw_query_bad;
 	char raw_query[CACHE_KEY_QUERY_MAX + 1];
@@ -96,6 +98,7 @@ struct ereq {
 	bool only_if_cached, req_no_cache;
 	int steps;                   /* cache_step calls: a bound on loops */
 	bool suspended;              /* under the cache lock */
+	bool parked;                 /* ever linked as a waiter (this request's own flag) */
 	struct waiter w;
 	struct cobj *obj;            /* referenced: waited on */
 	enum edge_result result;
@@ -286,6 +289,7 @@ static void
 park(struct ereq *rq, struct cobj *o, int64_t deadline_ms)
 {
 	waiter_add(o, &rq->w, deadline_ms);
+	rq->parked = true;
 	rq->suspended = true;
 	MHD_suspend_connection(rq->conn);
 }
@@ -654,54 +658,6 @@ again:
 
 /* ---- request setup ------------------------------------------------------------------ */
 
-struct query_ctx {
-	char q[CACHE_KEY_QUERY_MAX + 1];
-	size_t len;
-	bool too_long;
-};
-
-static void
-q_put_enc(struct query_ctx *qc, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
-		if (qc->len + 4 > CACHE_KEY_QUERY_MAX) {
-			qc->too_long = true;
-			return;
-		}
-		if (plain) {
-			qc->q[qc->len++] = (char)c;
-		} else {
-			qc->q[qc->len++] = '%';
-			qc->q[qc->len++] = hex[c >> 4];
-			qc->q[qc->len++] = hex[c & 15];
-		}
-	}
-	qc->q[qc->len] = '\0';
-}
-
-static enum MHD_Result
-collect_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
-{
-	struct query_ctx *qc = cls;
-
-	(void)kind;
-	if (qc->len && qc->len + 1 <= CACHE_KEY_QUERY_MAX)
-		qc->q[qc->len++] = '&';
-	q_put_enc(qc, key);
-	if (value) {
-		if (qc->len + 1 <= CACHE_KEY_QUERY_MAX)
-			qc->q[qc->len++] = '=';
-		q_put_enc(qc, value);
-	}
-	qc->q[qc->len] = '\0';
-	return qc->too_long ? MHD_NO : MHD_YES;
-}
-
 static void
 client_addr(struct MHD_Connection *conn, char *out, size_t outlen)
 {
@@ -744,7 +700,6 @@ start_request(struct ereq *rq, const char *url, const char *method)
 {
 	struct conn_track *t = track_of(rq->conn);
 	struct http_path p;
-	struct query_ctx qc = { .len = 0 };
 	struct cache_control cc;
 	const char *v;
 	char path[HTTP_PATH_MAX + 1];
@@ -790,15 +745,14 @@ start_request(struct ereq *rq, const char *url, const char *method)
 		rq->result = RES_ERROR;
 		return send_text(rq, MHD_HTTP_NOT_FOUND, "not found\n", NULL, NULL);
 	}
-	if (t) {
-		/* The raw query, as sent: cache_key_make refuses control bytes. */
-		qc.too_long = t->raw_query_bad;
-		snprintf(qc.q, sizeof(qc.q), "%s", t->raw_query);
-	} else {
-		MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, collect_arg, &qc);
+	if (t == NULL) {
+		/* conn_notify could not allocate: no raw target to judge. */
+		rq->result = RES_ERROR;
+		return send_text(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory\n", NULL, NULL);
 	}
-	if (qc.too_long ||
-	    (rc = cache_key_make(path, qc.q, &rq->h->cfg->cache_key_ignore, rq->key,
+	/* The raw query, as sent: cache_key_make refuses control bytes. */
+	if (t->raw_query_bad ||
+	    (rc = cache_key_make(path, t->raw_query, &rq->h->cfg->cache_key_ignore, rq->key,
 	    sizeof(rq->key))) != 0) {
 		rq->result = RES_ERROR;
 		return send_text(rq, MHD_HTTP_BAD_REQUEST, "bad query\n", NULL, NULL);
@@ -838,11 +792,8 @@ handler(void *cls, struct MHD_Connection *conn, const char *url, const char *met
 		atomic_fetch_add(&h->active, 1);
 		{
 			struct conn_track *t = track_of(conn);
-			if (t) {
-				pthread_mutex_lock(&h->track_lock);
-				t->head_deadline_ms = 0;   /* the head is in */
-				pthread_mutex_unlock(&h->track_lock);
-			}
+			if (t)
+				atomic_store(&t->head_deadline_ms, 0);   /* the head is in */
 		}
 		*con_cls = rq;
 		return MHD_YES;
@@ -870,14 +821,19 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)conn;
 	if (rq == NULL || rq->magic != EREQ_MAGIC)
 		return;
-	cache_lock(h->cache);
-	waiter_remove(&rq->w);
-	rq->suspended = false;
-	if (rq->obj) {
-		cobj_unref_locked(h->cache, rq->obj);
-		rq->obj = NULL;
+	/* Only a request that ever parked or still holds an object needs the
+	 * cache lock here; a plain hit does not take it a second time. Both
+	 * flags are written only in this request's own callbacks. */
+	if (rq->parked || rq->obj) {
+		cache_lock(h->cache);
+		waiter_remove(&rq->w);
+		rq->suspended = false;
+		if (rq->obj) {
+			cobj_unref_locked(h->cache, rq->obj);
+			rq->obj = NULL;
+		}
+		cache_unlock(h->cache);
 	}
-	cache_unlock(h->cache);
 	sent = rq->is_head ? 0 : rq->is_stream ? rq->streamed :
 	    toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? rq->body_len : 0;
 	EMETRIC_ADD(bytes_out, sent);
@@ -900,11 +856,8 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	{
 		/* Keep-alive: the next request head gets a fresh deadline. */
 		struct conn_track *t = track_of(conn);
-		if (t) {
-			pthread_mutex_lock(&h->track_lock);
-			t->head_deadline_ms = cache_now_ms() + h->cfg->http_timeout_ms;
-			pthread_mutex_unlock(&h->track_lock);
-		}
+		if (t)
+			atomic_store(&t->head_deadline_ms, cache_now_ms() + h->cfg->http_timeout_ms);
 	}
 	rq->magic = 0;
 	free(rq);
@@ -927,7 +880,7 @@ conn_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
 			return;
 		t->dupfd = ci ? fcntl(ci->connect_fd, F_DUPFD_CLOEXEC, 0) : -1;
 		t->raw_path_ok = true;
-		t->head_deadline_ms = cache_now_ms() + h->cfg->http_timeout_ms;
+		atomic_init(&t->head_deadline_ms, cache_now_ms() + h->cfg->http_timeout_ms);
 		pthread_mutex_lock(&h->track_lock);
 		t->next = h->tracks;
 		if (h->tracks)
@@ -1004,9 +957,10 @@ sweeper_main(void *arg)
 
 		pthread_mutex_lock(&h->track_lock);
 		for (struct conn_track *t = h->tracks; t; t = t->next) {
-			if (t->head_deadline_ms && now >= t->head_deadline_ms && t->dupfd != -1) {
+			int64_t dl = atomic_load(&t->head_deadline_ms);
+			if (dl && now >= dl && t->dupfd != -1 &&
+			    atomic_compare_exchange_strong(&t->head_deadline_ms, &dl, 0)) {
 				shutdown(t->dupfd, SHUT_RDWR);
-				t->head_deadline_ms = 0;
 				n++;
 			}
 		}
