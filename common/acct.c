@@ -36,12 +36,14 @@ shard_of(struct acct_customer *c)
 	return &c->shard[my_shard];
 }
 
-static bool
-name_ok(const char *s)
+bool
+acct_name_ok(const char *s)
 {
 	size_t n = 0;
 
-	for (; s[n]; n++) {
+	if (s == NULL)
+		return false;
+	for (; s[n] && n <= ACCT_CUSTOMER_MAX; n++) {
 		char c = s[n];
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		    c == '_' || c == '-' || c == '.'))
@@ -58,7 +60,7 @@ acct_stream(const char *name, const char *stream)
 
 	if (stream == NULL)
 		stream = "";
-	if (name == NULL || !name_ok(name) || (stream[0] && !name_ok(stream)))
+	if (name == NULL || !acct_name_ok(name) || (stream[0] && !acct_name_ok(stream)))
 		return NULL;
 	pthread_mutex_lock(&acct_lock);
 	n = atomic_load(&n_customers);

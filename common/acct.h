@@ -62,6 +62,14 @@ acct_bucket_of(int64_t unix_s)
 	return unix_s - (unix_s % ACCT_BUCKET_S + ACCT_BUCKET_S) % ACCT_BUCKET_S;
 }
 
+/*
+ * A customer or stream name as accounting takes it: 1..ACCT_CUSTOMER_MAX
+ * bytes of [A-Za-z0-9_.-] (wider than the origin's keys_name_ok, which
+ * every name it hands out passes; shipments are checked with this).
+ * NULL is refused.
+ */
+bool acct_name_ok(const char *s);
+
 /* Now's bucket, from CLOCK_REALTIME. */
 int64_t acct_bucket_now(void);
 

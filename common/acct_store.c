@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include <curl/curl.h>
@@ -20,6 +19,7 @@
 #include "db.h"
 #include "json.h"
 #include "log.h"
+#include "mkdir_p.h"
 #include "xalloc.h"
 
 #define DRAIN_MAX 1024
@@ -74,12 +74,13 @@ struct acct_store {
 	int last_rc;
 	uint64_t unshipped;
 	bool failing;                /* the last shipment failed (logged once) */
+	struct acct_delta drain[DRAIN_MAX];   /* the flusher's scratch */
 };
 
 static int
 flush_counters(struct acct_store *s)
 {
-	static struct acct_delta d[DRAIN_MAX];
+	struct acct_delta *d = s->drain;   /* per store: two stores never share it */
 	int64_t now_b = acct_bucket_now();
 	size_t n;
 	int rc = 0;
@@ -304,23 +305,6 @@ store_main(void *arg)
 	return NULL;
 }
 
-/* Create the spool's directory if missing (a fresh host has no /var/lib/cdn). */
-static void
-mkdir_parent(const char *path)
-{
-	char tmp[1024];
-
-	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
-		return;
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		mkdir(tmp, 0755);
-		*p = '/';
-	}
-}
-
 struct acct_store *
 acct_store_start(const struct acct_store_cfg *cfg)
 {
@@ -343,7 +327,7 @@ acct_store_start(const struct acct_store_cfg *cfg)
 	pthread_cond_init(&s->cond, &ca);
 	pthread_condattr_destroy(&ca);
 	pthread_cond_init(&s->done_cond, NULL);
-	mkdir_parent(cfg->db_path);
+	mkdir_parent(cfg->db_path);   /* a fresh host has no /var/lib/cdn */
 	if ((s->db = db_open(cfg->db_path)) == NULL ||
 	    db_migrate(s->db, spool_schema, 2) != 0 ||
 	    (s->st_add = db_prepare(s->db,

@@ -145,22 +145,6 @@ reply_error(struct buf *b, int status, const char *msg)
 }
 
 static bool
-name_ok(const char *s)
-{
-	size_t n = 0;
-
-	if (s == NULL)
-		return false;
-	for (; s[n]; n++) {
-		char c = s[n];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    c == '_' || c == '-' || c == '.'))
-			return false;
-	}
-	return n > 0 && n <= ACCT_CUSTOMER_MAX;
-}
-
-static bool
 count_of(const struct jv *row, const char *key, int64_t *out)
 {
 	return jv_int(row, key, out) && *out >= 0;
@@ -185,7 +169,7 @@ ingest(struct acct_api *a, const void *body, size_t len, struct buf *out)
 		return reply_error(out, 400, "the body is not a JSON object");
 	node = jv_str(&doc, "node");
 	rows = jv_get(&doc, "buckets");
-	if (!name_ok(node) || rows == NULL || rows->t != JV_ARR || rows->n > SHIP_MAX_ROWS) {
+	if (!acct_name_ok(node) || rows == NULL || rows->t != JV_ARR || rows->n > SHIP_MAX_ROWS) {
 		status = reply_error(out, 400, "expected {\"node\": NAME, \"buckets\": [...]} "
 		    "(at most 5000 rows)");
 		goto out;
@@ -195,8 +179,8 @@ ingest(struct acct_api *a, const void *body, size_t len, struct buf *out)
 		const struct jv *r = &rows->kid[i];
 		int64_t b, x;
 		const char *st = jv_str(r, "stream");
-		if (r->t != JV_OBJ || !name_ok(jv_str(r, "customer")) || !jv_int(r, "bucket", &b) ||
-		    (jv_get(r, "stream") && (st == NULL || (st[0] && !name_ok(st)))) ||
+		if (r->t != JV_OBJ || !acct_name_ok(jv_str(r, "customer")) || !jv_int(r, "bucket", &b) ||
+		    (jv_get(r, "stream") && (st == NULL || (st[0] && !acct_name_ok(st)))) ||
 		    b < 0 || b % ACCT_BUCKET_S != 0 || !count_of(r, "bytes_out", &x) ||
 		    !count_of(r, "bytes_in", &x) || !count_of(r, "requests", &x) ||
 		    !count_of(r, "peak_viewers", &x)) {
@@ -438,7 +422,7 @@ report(struct acct_api *a, const struct admin_req *req, struct buf *out)
 	if (from < 0 || to < 0 || to <= from || to - from > MAX_PERIOD_S)
 		return reply_error(out, 400, "from and to: YYYY-MM-DD (UTC; to inclusive) or Unix "
 		    "seconds, to after from, at most 400 days");
-	if (!is_all && !name_ok(cust))
+	if (!is_all && !acct_name_ok(cust))
 		return reply_error(out, 400, "customer=NAME, or all=1");
 	from = acct_bucket_of(from);
 	to = acct_bucket_of(to + ACCT_BUCKET_S - 1);

@@ -31,6 +31,7 @@
 #include "http_origin.h"
 #include "keys.h"
 #include "log.h"
+#include "mkdir_p.h"
 #include "origin_conf.h"
 #include "rtmp_server.h"
 #include "stream.h"
@@ -66,26 +67,6 @@ av_log_to_ours(void *avcl, int level, const char *fmt, va_list ap)
 	line[strcspn(line, "\n")] = '\0';
 	if (line[0])
 		log_emit(ours, 0, "libav: %s", line);
-}
-
-static int
-mkdir_p(const char *path, mode_t mode)
-{
-	char tmp[1024];
-
-	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0755) == -1 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, mode) == -1 && errno != EEXIST)
-		return -errno;
-	return 0;
 }
 
 /*
