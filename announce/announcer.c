@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "announcer.h"
 #include "json.h"
 #include "log.h"
@@ -217,15 +218,6 @@ announcer_tick(struct announcer *a, int64_t now)
 	return next;
 }
 
-static int64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static const char *
 phase_name(enum drain_phase p)
 {
@@ -238,7 +230,7 @@ announcer_render_status(const struct announcer *a, const struct bgp_session *ss,
 {
 	struct json j;
 	char s[64];
-	int64_t wall = wall_ms();
+	int64_t wall = clock_wall_ms();
 
 	json_init(&j, out);
 	json_obj_begin(&j);

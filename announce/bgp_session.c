@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "bgp_session.h"
 #include "log.h"
 
@@ -37,15 +38,6 @@ const char *
 bgp_state_name(enum bgp_state s)
 {
 	return (unsigned)s < 6 ? state_names[s] : "?";
-}
-
-static int64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void
@@ -372,7 +364,7 @@ on_message(struct bgp_session *s, uint8_t type, const uint8_t *msg, size_t len, 
 		}
 		arm_timers(s, now);
 		s->established_total++;
-		s->up_since_ms = wall_ms();
+		s->up_since_ms = clock_wall_ms();
 		s->retry_ms = s->g->connect_retry_ms;
 		s->last_error[0] = '\0';
 		s->n_adj = 0;

@@ -15,6 +15,7 @@
 
 #include <curl/curl.h>
 
+#include "clock.h"
 #include "health.h"
 #include "log.h"
 #include "xalloc.h"
@@ -49,24 +50,6 @@ on_body(char *p, size_t size, size_t n, void *ud)
 	return len;   /* keep reading; only the first BODY_MAX bytes count */
 }
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 check_once(struct health *h, CURL *e, struct health_result *r)
 {
@@ -74,7 +57,7 @@ check_once(struct health *h, CURL *e, struct health_result *r)
 	char errbuf[CURL_ERROR_SIZE] = "";
 	long code = 0;
 	CURLcode rc;
-	int64_t t0 = mono_ms();
+	int64_t t0 = clock_mono_ms();
 
 	b.data[0] = '\0';
 	curl_easy_reset(e);
@@ -91,8 +74,8 @@ check_once(struct health *h, CURL *e, struct health_result *r)
 	rc = curl_easy_perform(e);
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
 	memset(r, 0, sizeof(*r));
-	r->at_ms = wall_ms();
-	r->took_ms = mono_ms() - t0;
+	r->at_ms = clock_wall_ms();
+	r->took_ms = clock_mono_ms() - t0;
 	if (rc != CURLE_OK) {
 		r->ok = false;
 		snprintf(r->detail, sizeof(r->detail), "%s",
@@ -128,7 +111,7 @@ health_main(void *arg)
 			break;
 		}
 		pthread_mutex_unlock(&h->lock);
-		next = mono_ms() + h->interval_ms;
+		next = clock_mono_ms() + h->interval_ms;
 		if (e)
 			check_once(h, e, &r);
 		else
@@ -139,7 +122,7 @@ health_main(void *arg)
 		pthread_mutex_lock(&h->lock);
 		clock_gettime(CLOCK_MONOTONIC, &until);
 		{
-			int64_t wait = next - mono_ms();
+			int64_t wait = next - clock_mono_ms();
 			if (wait < 0)
 				wait = 0;
 			until.tv_sec += wait / 1000;

@@ -33,6 +33,7 @@
 #include <curl/curl.h>
 #include <microhttpd.h>
 
+#include "clock.h"
 #include "announce_conf.h"
 #include "announcer.h"
 #include "bgp_session.h"
@@ -61,15 +62,6 @@ struct app {
 	struct buf status_doc, metrics_doc;   /* rendered for the HTTP thread */
 	struct MHD_Daemon *httpd;
 };
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 usage(FILE *f)
@@ -148,7 +140,7 @@ on_command(void *ctx, const char *line, struct buf *out)
 	struct app *app = ctx;
 	char cmd[CONTROL_LINE_MAX + 1], *save = NULL, *w0, *w1, *w2, *w3;
 	struct bgp_prefix p;
-	int64_t now = mono_ms();
+	int64_t now = clock_mono_ms();
 	int rc;
 
 	snprintf(cmd, sizeof(cmd), "%s", line);
@@ -404,11 +396,11 @@ main(int argc, char **argv)
 	if ((app.ctl = control_open(app.cfg.control_socket, on_command, &app)) == NULL)
 		goto out;
 	watch_drain_file(&app);
-	announcer_set_drain(&app.a, drain_file_present(&app), false, mono_ms());
+	announcer_set_drain(&app.a, drain_file_present(&app), false, clock_mono_ms());
 	if ((app.health = health_start(app.cfg.health_url, app.cfg.health_interval_ms,
 	    app.cfg.health_timeout_ms)) == NULL)
 		goto out;
-	publish(&app, mono_ms());
+	publish(&app, clock_mono_ms());
 	if ((http_fd = net_listen_tcp(app.cfg.http_listen, 64, &port)) == -1)
 		goto out;
 	app.httpd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
@@ -428,7 +420,7 @@ main(int argc, char **argv)
 	    app.n_sessions, app.a.n_prefixes, port, app.cfg.control_socket);
 
 	for (;;) {
-		int64_t now = mono_ms(), next = now + 1000, t;
+		int64_t now = clock_mono_ms(), next = now + 1000, t;
 		size_t n = 0, base_ctl, n_ctl, base_ses;
 		size_t ses_idx[MAX_PEERS];
 		int timeout;
@@ -485,7 +477,7 @@ main(int argc, char **argv)
 			log_err("poll");
 			break;
 		}
-		now = mono_ms();
+		now = clock_mono_ms();
 		if (pfd[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			if (read(sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "cache.h"
+#include "clock.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -34,10 +35,7 @@ struct cache {
 int64_t
 cache_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_mono_ms();
 }
 
 static uint64_t

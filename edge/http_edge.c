@@ -34,6 +34,7 @@
 
 #include <microhttpd.h>
 
+#include "clock.h"
 #include "access_log.h"
 #include "acct.h"
 #include "cache_control.h"
@@ -126,15 +127,6 @@ struct stream_ctx {
 };
 
 static struct cache *g_cache;    /* one cache per process; for MHD's free callbacks */
-
-static int64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* ---- small responses ---------------------------------------------------------- */
 
@@ -787,7 +779,7 @@ handler(void *cls, struct MHD_Connection *conn, const char *url, const char *met
 		rq->h = h;
 		rq->conn = conn;
 		rq->w.wake = waiter_wake;
-		rq->t0_us = now_us();
+		rq->t0_us = clock_mono_us();
 		client_addr(conn, rq->client, sizeof(rq->client));
 		atomic_fetch_add(&h->active, 1);
 		{
@@ -851,7 +843,7 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		    rq->status ? rq->status : 499, sent,
 		    rq->status && rq->path[1] && strcmp(rq->path, "/healthz") &&
 		    strcmp(rq->path, "/metrics") ? edge_result_header(rq->result) : "-",
-		    now_us() - rq->t0_us);
+		    clock_mono_us() - rq->t0_us);
 	atomic_fetch_sub(&h->active, 1);
 	{
 		/* Keep-alive: the next request head gets a fresh deadline. */

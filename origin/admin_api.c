@@ -30,6 +30,7 @@
 
 #include <openssl/crypto.h>
 
+#include "clock.h"
 #include "admin_api.h"
 #include "json.h"
 #include "log.h"
@@ -183,15 +184,6 @@ parse_id(const char *s, int64_t *id)
 	}
 	*id = v;
 	return i > 0 && v > 0;
-}
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void
@@ -491,7 +483,7 @@ streams_list(struct buf *b)
 	struct stream_info *si;
 	struct json j;
 	size_t n;
-	int64_t now = now_ms();
+	int64_t now = clock_wall_ms();
 
 	if ((si = xcalloc(API_STREAMS_MAX, sizeof(*si))) == NULL)
 		return reply_error(b, 500, "out of memory");

@@ -21,6 +21,7 @@
 
 #include <microhttpd.h>
 
+#include "clock.h"
 #include "acct.h"
 #include "acct_api.h"
 #include "blob.h"
@@ -55,15 +56,6 @@ struct req {
 	struct acct_customer *acct; /* the owner of what is sent (viewer requests only) */
 	bool is_head;
 };
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 add_common_headers(struct MHD_Response *r)
@@ -148,7 +140,7 @@ serve_blob(struct MHD_Connection *conn, struct req *rq, struct blob *b, bool is_
 
 	snprintf(cc, sizeof(cc), "public, max-age=%d%s", b->max_age_s,
 	    b->immutable ? ", immutable" : "");
-	age_s = (now_ms() - b->created_ms) / 1000;
+	age_s = (clock_wall_ms() - b->created_ms) / 1000;
 	snprintf(age, sizeof(age), "%lld", (long long)(age_s > 0 ? age_s : 0));
 	if (http_etag_match(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match"),
 	    b->etag)) {
@@ -256,7 +248,7 @@ serve_healthz(struct http_origin *h, struct MHD_Connection *conn, struct req *rq
 	json_key(&j, "version");
 	json_str(&j, PACKAGE_VERSION);
 	json_key(&j, "uptime_s");
-	json_int(&j, (now_ms() - h->started_ms) / 1000);
+	json_int(&j, (clock_wall_ms() - h->started_ms) / 1000);
 	json_key(&j, "streams");
 	json_uint(&j, stream_count_live());
 	json_key(&j, "publishers");
@@ -539,7 +531,7 @@ http_origin_start(const struct origin_cfg *cfg, struct admin_ctx *admin, struct 
 	h->cfg = cfg;
 	h->admin = admin;
 	h->acct = acct;
-	h->started_ms = now_ms();
+	h->started_ms = clock_wall_ms();
 	fd = net_listen_tcp(cfg->http_listen, 1024, &h->port);
 	if (fd == -1) {
 		free(h);

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "buf.h"
 #include "log.h"
 #include "metrics.h"
@@ -49,15 +50,6 @@ struct rtmp_server {
 
 /* Tags for epoll data: the listener and the signal fd are not connections. */
 static char tag_listener, tag_signal;
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct rtmp_server *
 rtmp_server_new(const struct origin_cfg *cfg, struct keys *keys)
@@ -265,7 +257,7 @@ int
 rtmp_server_run(struct rtmp_server *srv, int sigfd)
 {
 	struct epoll_event evs[MAX_EVENTS], ev = { 0 };
-	int64_t last_tick = mono_ms();
+	int64_t last_tick = clock_mono_ms();
 
 	ev.events = EPOLLIN;
 	ev.data.ptr = &tag_signal;
@@ -275,7 +267,7 @@ rtmp_server_run(struct rtmp_server *srv, int sigfd)
 	}
 	for (;;) {
 		int n = epoll_wait(srv->epfd, evs, MAX_EVENTS, 200);
-		int64_t now = mono_ms();
+		int64_t now = clock_mono_ms();
 
 		if (n == -1) {
 			if (errno == EINTR)

@@ -32,6 +32,7 @@
 
 #include <openssl/rand.h>
 
+#include "clock.h"
 #include "acct.h"
 #include "blob.h"
 #include "log.h"
@@ -90,15 +91,6 @@ struct stream {
 
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct stream *buckets[N_BUCKETS];
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static unsigned
 bucket_of(const char *name)
@@ -349,7 +341,7 @@ stream_publish(const struct stream_params *p)
 	}
 	s->live = true;
 	s->acct = acct_stream(p->customer, p->name);
-	s->started_ms = now_ms();
+	s->started_ms = clock_wall_ms();
 	if (RAND_bytes((unsigned char *)&rnd, sizeof(rnd)) != 1)
 		rnd = (uint32_t)s->started_ms ^ (uint32_t)getpid();
 	snprintf(s->sid, sizeof(s->sid), "%llx%08x", (unsigned long long)s->started_ms, rnd);
@@ -431,7 +423,7 @@ stream_add_segment(void *arg, struct seg_out *so)
 	struct seg_entry *e;
 	struct blob *b;
 	size_t in_window;
-	int64_t now = now_ms();
+	int64_t now = clock_wall_ms();
 	int rc;
 
 	b = blob_new(so->data, so->len, s->p.format == SEG_FMT_FMP4 ? CT_MP4 : CT_TS);
@@ -514,7 +506,7 @@ stream_unpublish(struct stream *s)
 {
 	pthread_mutex_lock(&reg_lock);
 	s->live = false;
-	s->ended_ms = now_ms();
+	s->ended_ms = clock_wall_ms();
 	if (rebuild_playlists_locked(s) != 0)
 		log_warnx("could not write the final playlist");
 	pthread_mutex_unlock(&reg_lock);

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "buf.h"
 #include "cdnctl_announce.h"
 #include "json_read.h"
@@ -25,22 +26,13 @@
 #define REPLY_MAX (1u << 20)
 #define REPLY_TIMEOUT_MS 5000
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Send line, read the reply into b. 0, or 1 with a message printed. */
 static int
 exchange(const char *sock, const char *line, struct buf *b)
 {
 	struct sockaddr_un sun;
 	int fd, rc = 1;
-	int64_t deadline = mono_ms() + REPLY_TIMEOUT_MS;
+	int64_t deadline = clock_mono_ms() + REPLY_TIMEOUT_MS;
 	size_t off = 0, len = strlen(line);
 
 	memset(&sun, 0, sizeof(sun));
@@ -69,7 +61,7 @@ exchange(const char *sock, const char *line, struct buf *b)
 	}
 	for (;;) {
 		struct pollfd pf = { .fd = fd, .events = POLLIN };
-		int64_t left = deadline - mono_ms();
+		int64_t left = deadline - clock_mono_ms();
 		ssize_t n;
 		if (left <= 0 || poll(&pf, 1, (int)left) <= 0) {
 			fprintf(stderr, "cdnctl: no answer from cdn-announce within %d s\n",
