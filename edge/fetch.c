@@ -33,6 +33,7 @@
 #include "fetch.h"
 #include "log.h"
 #include "m3u8_scan.h"
+#include "resp_head.h"
 #include "xalloc.h"
 
 #define JOB_MAGIC 0xfe7c4001u
@@ -55,16 +56,7 @@ struct job {
 	bool not_modified;
 	char errbuf[CURL_ERROR_SIZE];
 
-	/* Headers of the current attempt. */
-	int status;
-	char ctype[128], etag[160], lastmod[64], cc[256];
-	char extra[COBJ_HDRS_MAX];
-	size_t extra_len;
-	char internal[512];
-	size_t internal_len;
-	char customer[ACCT_CUSTOMER_MAX + 1];   /* X-CDN-Customer */
-	char stream[ACCT_CUSTOMER_MAX + 1];     /* X-CDN-Stream */
-	int64_t clen, age_s;
+	struct resp_head rh;         /* the current attempt's response head */
 	struct job *next;            /* submit queue */
 	struct job *anext, *aprev;   /* active list (started, not done) */
 };
@@ -85,81 +77,6 @@ struct fetcher {
 };
 
 static void start_attempt(struct fetcher *f, struct job *j);
-
-/* ---- header parsing ------------------------------------------------------- */
-
-static bool
-hdr_is(const char *line, size_t n, const char *name, const char **val, size_t *vlen)
-{
-	size_t nl = strlen(name);
-
-	if (n <= nl || line[nl] != ':' || strncasecmp(line, name, nl) != 0)
-		return false;
-	line += nl + 1;
-	n -= nl + 1;
-	while (n && (*line == ' ' || *line == '\t')) {
-		line++;
-		n--;
-	}
-	while (n && (line[n - 1] == '\r' || line[n - 1] == '\n' || line[n - 1] == ' '))
-		n--;
-	*val = line;
-	*vlen = n;
-	return true;
-}
-
-static void
-copy_val(char *dst, size_t dstlen, const char *v, size_t n)
-{
-	if (n >= dstlen)
-		n = dstlen - 1;  /* truncated: these values are short in practice */
-	memcpy(dst, v, n);
-	dst[n] = '\0';
-}
-
-static int64_t
-parse_i64(const char *v, size_t n)
-{
-	int64_t x = 0;
-
-	if (n == 0)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (v[i] < '0' || v[i] > '9' || x > (INT64_MAX - 9) / 10)
-			return -1;
-		x = x * 10 + (v[i] - '0');
-	}
-	return x;
-}
-
-static void
-reset_headers(struct job *j)
-{
-	j->status = 0;
-	j->ctype[0] = j->etag[0] = j->lastmod[0] = j->cc[0] = '\0';
-	j->extra[0] = j->internal[0] = '\0';
-	j->extra_len = j->internal_len = 0;
-	j->customer[0] = j->stream[0] = '\0';
-	j->clen = -1;
-	j->age_s = 0;
-}
-
-/* Append "Name: value\n" to a bounded header list; drops what does not fit. */
-static void
-keep_header(char *list, size_t cap, size_t *len, const char *line, size_t n)
-{
-	while (n && (line[n - 1] == '\r' || line[n - 1] == '\n'))
-		n--;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)line[i] < 0x20 && line[i] != '\t')
-			return;
-	if (*len + n + 2 > cap)
-		return;
-	memcpy(list + *len, line, n);
-	*len += n;
-	list[(*len)++] = '\n';
-	list[*len] = '\0';
-}
 
 static int64_t
 freshness_ms(const struct edge_cfg *cfg, const struct cobj *o, const struct cache_control *cc,
@@ -188,27 +105,27 @@ publish_headers(struct fetcher *f, struct job *j)
 	struct cache_control cc;
 	int64_t now = cache_now_ms();
 
-	o->status = j->status;
-	snprintf(o->content_type, sizeof(o->content_type), "%s", j->ctype);
-	snprintf(o->etag, sizeof(o->etag), "%s", j->etag);
-	snprintf(o->last_modified, sizeof(o->last_modified), "%s", j->lastmod);
-	snprintf(o->cache_control, sizeof(o->cache_control), "%s", j->cc);
-	memcpy(o->extra_hdrs, j->extra, j->extra_len + 1);
-	memcpy(o->internal_hdrs, j->internal, j->internal_len + 1);
-	o->acct = j->customer[0] ? acct_stream(j->customer, j->stream) : NULL;
-	o->content_length = j->clen;
-	o->upstream_age_s = j->age_s;
+	o->status = j->rh.status;
+	snprintf(o->content_type, sizeof(o->content_type), "%s", j->rh.ctype);
+	snprintf(o->etag, sizeof(o->etag), "%s", j->rh.etag);
+	snprintf(o->last_modified, sizeof(o->last_modified), "%s", j->rh.lastmod);
+	snprintf(o->cache_control, sizeof(o->cache_control), "%s", j->rh.cc);
+	memcpy(o->extra_hdrs, j->rh.extra, j->rh.extra_len + 1);
+	memcpy(o->internal_hdrs, j->rh.internal, j->rh.internal_len + 1);
+	o->acct = j->rh.customer[0] ? acct_stream(j->rh.customer, j->rh.stream) : NULL;
+	o->content_length = j->rh.clen;
+	o->upstream_age_s = j->rh.age_s;
 	o->fetched_ms = now;
-	cache_control_parse(j->cc, strlen(j->cc), &cc);
+	cache_control_parse(j->rh.cc, strlen(j->rh.cc), &cc);
 	o->immutable = cc.immutable;
 	o->no_store = cc.no_store || cc.private_ || o->status != 200;
 	o->fresh_until_ms = freshness_ms(f->cfg, o, &cc, now);
 	if (o->prev && o->prev->stale_limit_ms)
 		o->stale_limit_ms = o->prev->stale_limit_ms;
-	if (j->clen > 0 && (uint64_t)j->clen <= f->cfg->object_max_bytes && o->cap == 0) {
-		o->data = malloc((size_t)j->clen);
+	if (j->rh.clen > 0 && (uint64_t)j->rh.clen <= f->cfg->object_max_bytes && o->cap == 0) {
+		o->data = malloc((size_t)j->rh.clen);
 		if (o->data)
-			o->cap = (size_t)j->clen;
+			o->cap = (size_t)j->rh.clen;
 	}
 	if (o->no_store)
 		cache_unlink(f->cache, o);
@@ -221,67 +138,27 @@ on_header(char *line, size_t size, size_t nitems, void *ud)
 {
 	struct job *j = ud;
 	size_t n = size * nitems;
-	const char *v;
-	size_t vn;
 
-	if (n >= 5 && memcmp(line, "HTTP/", 5) == 0) {
-		const char *sp = memchr(line, ' ', n);
-		reset_headers(j);
-		if (sp && (size_t)(sp - line) + 4 <= n)
-			j->status = (int)parse_i64(sp + 1, 3);
+	if (resp_head_line(&j->rh, line, n) != RESP_END)
+		return n;
+	/* End of a header block. Interim 1xx blocks are followed by more. */
+	if (j->is_health || j->rh.status < 200)
+		return n;
+	if (j->rh.status >= 500) {
+		j->failover = true;
+		return 0;  /* abort this attempt; done() fails over */
+	}
+	if (j->rh.status == 304) {
+		j->not_modified = true;
 		return n;
 	}
-	if (n <= 2 && (line[0] == '\r' || line[0] == '\n')) {
-		/* End of a header block. Interim 1xx blocks are followed by more. */
-		if (j->is_health || j->status < 200)
-			return n;
-		if (j->status >= 500) {
-			j->failover = true;
-			return 0;  /* abort this attempt; done() fails over */
-		}
-		if (j->status == 304) {
-			j->not_modified = true;
-			return n;
-		}
-		if (j->clen > 0 && (uint64_t)j->clen > j->f->cfg->object_max_bytes) {
-			j->too_large = true;
-			return 0;
-		}
-		cache_lock(j->f->cache);
-		publish_headers(j->f, j);
-		cache_unlock(j->f->cache);
-		return n;
+	if (j->rh.clen > 0 && (uint64_t)j->rh.clen > j->f->cfg->object_max_bytes) {
+		j->too_large = true;
+		return 0;
 	}
-	if (j->is_health)
-		return n;
-	if (hdr_is(line, n, "Content-Type", &v, &vn))
-		copy_val(j->ctype, sizeof(j->ctype), v, vn);
-	else if (hdr_is(line, n, "ETag", &v, &vn))
-		copy_val(j->etag, sizeof(j->etag), v, vn);
-	else if (hdr_is(line, n, "Last-Modified", &v, &vn))
-		copy_val(j->lastmod, sizeof(j->lastmod), v, vn);
-	else if (hdr_is(line, n, "Cache-Control", &v, &vn)) {
-		/* Several Cache-Control lines are one list (RFC 9110 5.3). */
-		size_t cur = strlen(j->cc);
-		if (cur && cur + 2 < sizeof(j->cc)) {
-			j->cc[cur++] = ',';
-			j->cc[cur] = '\0';
-		}
-		copy_val(j->cc + cur, sizeof(j->cc) - cur, v, vn);
-	} else if (hdr_is(line, n, "Content-Length", &v, &vn))
-		j->clen = parse_i64(v, vn);
-	else if (hdr_is(line, n, "Age", &v, &vn)) {
-		int64_t a = parse_i64(v, vn);
-		j->age_s = a > 0 && a < 86400 * 365 ? a : 0;
-	} else if (n > 16 && strncasecmp(line, "Access-Control-", 15) == 0)
-		keep_header(j->extra, sizeof(j->extra), &j->extra_len, line, n);
-	else if (n > 6 && strncasecmp(line, "X-CDN-", 6) == 0) {
-		if (hdr_is(line, n, "X-CDN-Customer", &v, &vn))
-			copy_val(j->customer, sizeof(j->customer), v, vn);
-		else if (hdr_is(line, n, "X-CDN-Stream", &v, &vn))
-			copy_val(j->stream, sizeof(j->stream), v, vn);
-		keep_header(j->internal, sizeof(j->internal), &j->internal_len, line, n);
-	}
+	cache_lock(j->f->cache);
+	publish_headers(j->f, j);
+	cache_unlock(j->f->cache);
 	return n;
 }
 
@@ -396,7 +273,7 @@ start_attempt(struct fetcher *f, struct job *j)
 	struct cobj *prev = j->o->prev;
 
 	job_release_easy(f, j);
-	reset_headers(j);
+	resp_head_reset(&j->rh);
 	j->failover = j->too_large = j->not_modified = false;
 	j->errbuf[0] = '\0';
 	snprintf(url, sizeof(url), "%s%s", f->ups->u[j->up_idx].base, j->o->upath);
@@ -577,11 +454,11 @@ job_done(struct fetcher *f, struct job *j, CURLcode rc)
 
 		/* RFC 9111 4.3.4: the 304 freshens the stored response. */
 		cache_lock(f->cache);
-		if (j->cc[0])
-			snprintf(prev->cache_control, sizeof(prev->cache_control), "%s", j->cc);
-		if (j->etag[0])
-			snprintf(prev->etag, sizeof(prev->etag), "%s", j->etag);
-		prev->upstream_age_s = j->age_s;
+		if (j->rh.cc[0])
+			snprintf(prev->cache_control, sizeof(prev->cache_control), "%s", j->rh.cc);
+		if (j->rh.etag[0])
+			snprintf(prev->etag, sizeof(prev->etag), "%s", j->rh.etag);
+		prev->upstream_age_s = j->rh.age_s;
 		cache_control_parse(prev->cache_control, strlen(prev->cache_control), &cc);
 		prev->fetched_ms = now;
 		prev->fresh_until_ms = freshness_ms(f->cfg, prev, &cc, now);
@@ -617,7 +494,7 @@ job_done(struct fetcher *f, struct job *j, CURLcode rc)
 	    fk == COBJ_FAIL_5XX)) {
 		char why[CURL_ERROR_SIZE + 32];
 		if (fk == COBJ_FAIL_5XX)
-			snprintf(why, sizeof(why), "answered %d", j->status);
+			snprintf(why, sizeof(why), "answered %d", j->rh.status);
 		else
 			snprintf(why, sizeof(why), "%s", j->errbuf[0] ? j->errbuf :
 			    curl_easy_strerror(rc));
