@@ -737,6 +737,12 @@ start_request(struct ereq *rq, const char *url, const char *method)
 		rq->result = RES_ERROR;
 		return send_text(rq, MHD_HTTP_NOT_FOUND, "not found\n", NULL, NULL);
 	}
+	/* The admin side lives on the origin only: never proxied, never cached. */
+	if (strcmp(p.part[0], "api") == 0 || strcmp(p.part[0], "dashboard") == 0) {
+		rq->result = RES_ERROR;
+		return send_text(rq, MHD_HTTP_NOT_FOUND,
+		    "not found: the dashboard and the APIs are on the origin\n", NULL, NULL);
+	}
 	if (t == NULL) {
 		/* conn_notify could not allocate: no raw target to judge. */
 		rq->result = RES_ERROR;

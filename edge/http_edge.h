@@ -11,6 +11,8 @@
  * MHD never times out a suspended connection itself.
  *
  * Own routes: /healthz (200 or 503, see docs/edge.md) and /metrics.
+ * /api/ and /dashboard are the origin's admin side: 404 here, never fetched.
+ * Everything else (HLS, and the player's /watch/ and /www/ pages) is cached.
  */
 #ifndef CDN_EDGE_HTTP_H
 #define CDN_EDGE_HTTP_H

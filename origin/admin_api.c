@@ -534,6 +534,52 @@ streams_list(struct buf *b)
 }
 
 static int
+edges_list(struct admin_ctx *ctx, struct buf *b)
+{
+	struct json j;
+
+	json_init(&j, b);
+	json_obj_begin(&j);
+	json_key(&j, "edges");
+	if (ctx->edges)
+		edge_watch_render(ctx->edges, &j);
+	else {
+		json_arr_begin(&j);
+		json_arr_end(&j);
+	}
+	json_obj_end(&j);
+	return 200;
+}
+
+static int
+edge_drain(struct admin_ctx *ctx, const char *name, bool drain, struct buf *b)
+{
+	char err[256];
+	int rc;
+
+	if (ctx->edges == NULL)
+		return reply_error(b, 404, "no edges configured (setting: edge)");
+	rc = edge_watch_drain(ctx->edges, name, drain, err, sizeof(err));
+	if (rc == -ENOENT)
+		return reply_error(b, 404, err);
+	if (rc == -ENOTSUP)
+		return reply_error(b, 409, err);
+	if (rc != 0)
+		return reply_error(b, 502, err);
+	{
+		struct json j;
+		json_init(&j, b);
+		json_obj_begin(&j);
+		json_key(&j, "edge");
+		json_str(&j, name);
+		json_key(&j, "draining");
+		json_bool(&j, drain);
+		json_obj_end(&j);
+	}
+	return 200;
+}
+
+static int
 route(struct admin_ctx *ctx, const struct admin_req *req, struct buf *b)
 {
 	const char *m = req->method ? req->method : "";
@@ -572,6 +618,17 @@ route(struct admin_ctx *ctx, const struct admin_req *req, struct buf *b)
 		if (get)
 			return streams_list(b);
 		return reply_method(b, "GET");
+	}
+	if (p.n == 1 && strcmp(p.part[0], "edges") == 0) {
+		if (get)
+			return edges_list(ctx, b);
+		return reply_method(b, "GET");
+	}
+	if (p.n == 3 && strcmp(p.part[0], "edges") == 0 &&
+	    (strcmp(p.part[2], "drain") == 0 || strcmp(p.part[2], "undrain") == 0)) {
+		if (post)
+			return edge_drain(ctx, p.part[1], p.part[2][0] == 'd', b);
+		return reply_method(b, "POST");
 	}
 	return reply_error(b, 404, "no such API path");
 }

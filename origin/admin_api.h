@@ -16,6 +16,9 @@
  *                                                create a key; the only response that holds the secret (201)
  *   POST /api/v1/keys/<id>/revoke                revoke a key; a live publisher on it is dropped
  *   GET  /api/v1/streams                         live and recently ended streams
+ *   GET  /api/v1/edges                           the watched edges (edge_watch.h)
+ *   POST /api/v1/edges/<name>/drain              drain it through its announcer
+ *   POST /api/v1/edges/<name>/undrain            undrain it
  */
 #ifndef CDN_ADMIN_API_H
 #define CDN_ADMIN_API_H
@@ -24,6 +27,7 @@
 #include <stdbool.h>
 
 #include "buf.h"
+#include "edge_watch.h"
 #include "keys.h"
 
 struct admin_ctx {
@@ -31,6 +35,7 @@ struct admin_ctx {
 	pthread_mutex_t lock;
 	const char *token;        /* admin bearer token */
 	const char *rtmp_url;     /* "rtmp://host:port/live", shown with a new key */
+	struct edge_watch *edges; /* may be NULL */
 };
 
 struct admin_req {

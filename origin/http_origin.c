@@ -22,9 +22,11 @@
 #include <microhttpd.h>
 
 #include "clock.h"
+#include "dash_session.h"
 #include "acct.h"
 #include "acct_api.h"
 #include "blob.h"
+#include "http_internal.h"
 #include "http_origin.h"
 #include "http_etag.h"
 #include "http_path.h"
@@ -36,45 +38,29 @@
 #include "stream.h"
 #include "xalloc.h"
 
-#define REQ_MAGIC 0x4e9e57u
 #define POST_MAX (4 * 1024 * 1024)   /* accounting shipments; admin forms are tiny */
 
-struct http_origin {
-	struct MHD_Daemon *d;
-	const struct origin_cfg *cfg;
-	struct admin_ctx *admin;
-	struct acct_api *acct;
-	int port;
-	int64_t started_ms;
-};
-
-struct req {
-	unsigned magic;
-	struct buf body;          /* POST body */
-	uint64_t resp_len;        /* body bytes of the response queued */
-	bool too_large;
-	struct acct_customer *acct; /* the owner of what is sent (viewer requests only) */
-	bool is_head;
-};
-
 static void
-add_common_headers(struct MHD_Response *r)
+add_common_headers(struct MHD_Response *r, bool cors)
 {
-	MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
-	MHD_add_response_header(r, "Access-Control-Expose-Headers",
-	    "Content-Length, Content-Range, ETag, Age");
+	/* Dashboard answers are for our own pages only: no CORS there. */
+	if (cors) {
+		MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
+		MHD_add_response_header(r, "Access-Control-Expose-Headers",
+		    "Content-Length, Content-Range, ETag, Age");
+	}
 	MHD_add_response_header(r, "Server", "cdn-origin/" PACKAGE_VERSION);
 }
 
-static enum MHD_Result
-queue(struct MHD_Connection *conn, struct req *rq, unsigned status, struct MHD_Response *r,
+enum MHD_Result
+ho_queue(struct MHD_Connection *conn, struct req *rq, unsigned status, struct MHD_Response *r,
     uint64_t body_len)
 {
 	enum MHD_Result ret;
 
 	if (r == NULL)
 		return MHD_NO;
-	add_common_headers(r);
+	add_common_headers(r, rq == NULL || !rq->no_cors);
 	ret = MHD_queue_response(conn, status, r);
 	MHD_destroy_response(r);
 	metrics_http_status(status);
@@ -84,8 +70,8 @@ queue(struct MHD_Connection *conn, struct req *rq, unsigned status, struct MHD_R
 }
 
 /* A short text or JSON body from a buf (copied by MHD). */
-static enum MHD_Result
-send_buf(struct MHD_Connection *conn, struct req *rq, unsigned status, const char *ctype,
+enum MHD_Result
+ho_send_buf(struct MHD_Connection *conn, struct req *rq, unsigned status, const char *ctype,
     const struct buf *b, const char *cache)
 {
 	struct MHD_Response *r;
@@ -95,24 +81,24 @@ send_buf(struct MHD_Connection *conn, struct req *rq, unsigned status, const cha
 		return MHD_NO;
 	MHD_add_response_header(r, "Content-Type", ctype);
 	MHD_add_response_header(r, "Cache-Control", cache ? cache : "no-store");
-	return queue(conn, rq, status, r, b->len);
+	return ho_queue(conn, rq, status, r, b->len);
 }
 
-static enum MHD_Result
-send_text(struct MHD_Connection *conn, struct req *rq, unsigned status, const char *text)
+enum MHD_Result
+ho_send_text(struct MHD_Connection *conn, struct req *rq, unsigned status, const char *text)
 {
 	struct buf b;
 	enum MHD_Result ret;
 
 	buf_init(&b, 4096);
 	buf_printf(&b, "%s\n", text);
-	ret = send_buf(conn, rq, status, "text/plain; charset=utf-8", &b, NULL);
+	ret = ho_send_buf(conn, rq, status, "text/plain; charset=utf-8", &b, NULL);
 	buf_fini(&b);
 	return ret;
 }
 
-static enum MHD_Result
-send_405(struct MHD_Connection *conn, struct req *rq, const char *allow)
+enum MHD_Result
+ho_send_405(struct MHD_Connection *conn, struct req *rq, const char *allow)
 {
 	struct MHD_Response *r;
 	static const char msg[] = "method not allowed\n";
@@ -122,7 +108,7 @@ send_405(struct MHD_Connection *conn, struct req *rq, const char *allow)
 		return MHD_NO;
 	MHD_add_response_header(r, "Allow", allow);
 	MHD_add_response_header(r, "Content-Type", "text/plain; charset=utf-8");
-	return queue(conn, rq, MHD_HTTP_METHOD_NOT_ALLOWED, r, sizeof(msg) - 1);
+	return ho_queue(conn, rq, MHD_HTTP_METHOD_NOT_ALLOWED, r, sizeof(msg) - 1);
 }
 
 
@@ -152,7 +138,7 @@ serve_blob(struct MHD_Connection *conn, struct req *rq, struct blob *b, bool is_
 		MHD_add_response_header(r, "ETag", b->etag);
 		MHD_add_response_header(r, "Cache-Control", cc);
 		blob_unref(b);
-		return queue(conn, rq, MHD_HTTP_NOT_MODIFIED, r, 0);
+		return ho_queue(conn, rq, MHD_HTTP_NOT_MODIFIED, r, 0);
 	}
 	if (is_segment) {
 		rr = http_range_parse(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Range"),
@@ -167,7 +153,7 @@ serve_blob(struct MHD_Connection *conn, struct req *rq, struct blob *b, bool is_
 				return MHD_NO;
 			MHD_add_response_header(r, "Content-Range", cr);
 			MHD_add_response_header(r, "Content-Type", "text/plain; charset=utf-8");
-			return queue(conn, rq, MHD_HTTP_RANGE_NOT_SATISFIABLE, r, sizeof(msg) - 1);
+			return ho_queue(conn, rq, MHD_HTTP_RANGE_NOT_SATISFIABLE, r, sizeof(msg) - 1);
 		}
 		if (rr == HTTP_RANGE_OK) {
 			off = range.first;
@@ -198,7 +184,7 @@ serve_blob(struct MHD_Connection *conn, struct req *rq, struct blob *b, bool is_
 		MHD_add_response_header(r, "Accept-Ranges", "bytes");
 	if (status == MHD_HTTP_PARTIAL_CONTENT)
 		MHD_add_response_header(r, "Content-Range", cr);
-	return queue(conn, rq, status, r, len);
+	return ho_queue(conn, rq, status, r, len);
 }
 
 static enum MHD_Result
@@ -215,7 +201,7 @@ serve_hls(struct http_origin *h, struct MHD_Connection *conn, struct req *rq,
 
 	b = stream_get_object(p->part[1], obj, &ac);
 	if (b == NULL)
-		return send_text(conn, rq, MHD_HTTP_NOT_FOUND, "not found");
+		return ho_send_text(conn, rq, MHD_HTTP_NOT_FOUND, "not found");
 	/*
 	 * Accounting: an edge counts what it sends to viewers itself; only
 	 * what goes straight to a viewer is counted here, so no byte is billed
@@ -255,7 +241,7 @@ serve_healthz(struct http_origin *h, struct MHD_Connection *conn, struct req *rq
 	json_uint(&j, atomic_load(&metrics.publishers));
 	json_obj_end(&j);
 	buf_put_u8(&b, '\n');
-	ret = send_buf(conn, rq, MHD_HTTP_OK, "application/json", &b, NULL);
+	ret = ho_send_buf(conn, rq, MHD_HTTP_OK, "application/json", &b, NULL);
 	buf_fini(&b);
 	return ret;
 }
@@ -268,7 +254,7 @@ serve_metrics(struct MHD_Connection *conn, struct req *rq)
 
 	buf_init(&b, 1 << 20);
 	metrics_render(&b, stream_count_live());
-	ret = send_buf(conn, rq, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", &b, NULL);
+	ret = ho_send_buf(conn, rq, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", &b, NULL);
 	buf_fini(&b);
 	return ret;
 }
@@ -315,39 +301,47 @@ form_decode(const char *src, size_t n, char *out, size_t outlen)
 	return 0;
 }
 
+int
+ho_form_value(const struct req *rq, const char *name, char *out, size_t outlen)
+{
+	const char *body = (const char *)rq->body.data, *end, *p;
+	size_t nlen = strlen(name);
+
+	if (rq->body.len == 0)
+		return -ENOENT;
+	end = body + rq->body.len;
+	for (p = body; p < end;) {
+		const char *amp = memchr(p, '&', (size_t)(end - p));
+		const char *fe = amp ? amp : end;
+		const char *eq = memchr(p, '=', (size_t)(fe - p));
+		if (eq && (size_t)(eq - p) == nlen && memcmp(p, name, nlen) == 0)
+			return form_decode(eq + 1, (size_t)(fe - eq - 1), out, outlen);
+		p = fe + 1;
+	}
+	return -ENOENT;
+}
+
 static const char *
 get_param(void *cls, const char *name)
 {
 	struct param_ctx *pc = cls;
 	const char *v = MHD_lookup_connection_value(pc->conn, MHD_GET_ARGUMENT_KIND, name);
-	const char *body, *end, *p;
-	size_t nlen = strlen(name);
+	char *out;
 
 	if (v)
 		return v;
 	if (pc->rq->body.len == 0 || pc->n_scratch >= 8)
 		return NULL;
-	body = (const char *)pc->rq->body.data;
-	end = body + pc->rq->body.len;
-	for (p = body; p < end;) {
-		const char *amp = memchr(p, '&', (size_t)(end - p));
-		const char *fe = amp ? amp : end;
-		const char *eq = memchr(p, '=', (size_t)(fe - p));
-		if (eq && (size_t)(eq - p) == nlen && memcmp(p, name, nlen) == 0) {
-			char *out = pc->scratch[pc->n_scratch];
-			if (form_decode(eq + 1, (size_t)(fe - eq - 1), out, sizeof(pc->scratch[0])) != 0)
-				return NULL;
-			pc->n_scratch++;
-			return out;
-		}
-		p = fe + 1;
-	}
-	return NULL;
+	out = pc->scratch[pc->n_scratch];
+	if (ho_form_value(pc->rq, name, out, sizeof(pc->scratch[0])) != 0)
+		return NULL;
+	pc->n_scratch++;
+	return out;
 }
 
-static enum MHD_Result
-serve_admin(struct http_origin *h, struct MHD_Connection *conn, struct req *rq, const char *url,
-    const char *method)
+enum MHD_Result
+ho_serve_admin(struct http_origin *h, struct MHD_Connection *conn, struct req *rq, const char *url,
+    const char *method, const char *auth)
 {
 	struct param_ctx pc = { .conn = conn, .rq = rq };
 	struct admin_req ar = { 0 };
@@ -356,10 +350,10 @@ serve_admin(struct http_origin *h, struct MHD_Connection *conn, struct req *rq, 
 	int status;
 
 	if (rq->too_large)
-		return send_text(conn, rq, 413, "request body too large");
+		return ho_send_text(conn, rq, 413, "request body too large");
 	ar.method = method;
 	ar.path = url;
-	ar.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+	ar.authorization = auth;
 	ar.param = get_param;
 	ar.cls = &pc;
 	buf_init(&b, 4 << 20);
@@ -391,12 +385,12 @@ serve_admin(struct http_origin *h, struct MHD_Connection *conn, struct req *rq, 
 		}
 	}
 	buf_fini(&b);
-	return queue(conn, rq, (unsigned)status, r, 0);
+	return ho_queue(conn, rq, (unsigned)status, r, 0);
 }
 
-static enum MHD_Result
-serve_acct(struct http_origin *h, struct MHD_Connection *conn, struct req *rq, const char *url,
-    const char *method)
+enum MHD_Result
+ho_serve_acct(struct http_origin *h, struct MHD_Connection *conn, struct req *rq, const char *url,
+    const char *method, const char *auth)
 {
 	struct param_ctx pc = { .conn = conn, .rq = rq };
 	struct admin_req ar = { 0 };
@@ -405,10 +399,10 @@ serve_acct(struct http_origin *h, struct MHD_Connection *conn, struct req *rq, c
 	int status;
 
 	if (rq->too_large)
-		return send_text(conn, rq, 413, "request body too large");
+		return ho_send_text(conn, rq, 413, "request body too large");
 	ar.method = method;
 	ar.path = url;
-	ar.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+	ar.authorization = auth;
 	ar.param = get_param;
 	ar.cls = &pc;
 	buf_init(&b, 64u << 20);
@@ -424,7 +418,23 @@ serve_acct(struct http_origin *h, struct MHD_Connection *conn, struct req *rq, c
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	if (status == 401)
 		MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"cdn-origin\"");
-	return queue(conn, rq, (unsigned)status, r, 0);
+	return ho_queue(conn, rq, (unsigned)status, r, 0);
+}
+
+/* The player page, the dashboard page and hls.js are all there. */
+static bool
+www_ready(const char *dir)
+{
+	static const char *const need[] = { "player/watch.html", "dashboard/index.html",
+		"vendor/hls.min.js" };
+	char p[1200];
+
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, need[i]);
+		if (access(p, R_OK) != 0)
+			return false;
+	}
+	return true;
 }
 
 /* ---- dispatch ---------------------------------------------------------------- */
@@ -456,9 +466,13 @@ handler(void *cls, struct MHD_Connection *conn, const char *url, const char *met
 		return MHD_YES;
 	}
 	if (h->acct && acct_api_owns(url))
-		return serve_acct(h, conn, rq, url, method);
+		return ho_serve_acct(h, conn, rq, url, method,
+		    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"));
 	if (strncmp(url, "/api/", 5) == 0)
-		return serve_admin(h, conn, rq, url, method);
+		return ho_serve_admin(h, conn, rq, url, method,
+		    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"));
+	if (http_www_owns(url))
+		return http_www_serve(h, conn, rq, url, method);
 	if (strcmp(method, "OPTIONS") == 0) {
 		struct MHD_Response *r = MHD_create_response_from_buffer(0, NULL,
 		    MHD_RESPMEM_PERSISTENT);
@@ -467,20 +481,20 @@ handler(void *cls, struct MHD_Connection *conn, const char *url, const char *met
 		MHD_add_response_header(r, "Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
 		MHD_add_response_header(r, "Access-Control-Allow-Headers", "Range, If-None-Match");
 		MHD_add_response_header(r, "Access-Control-Max-Age", "86400");
-		return queue(conn, rq, MHD_HTTP_NO_CONTENT, r, 0);
+		return ho_queue(conn, rq, MHD_HTTP_NO_CONTENT, r, 0);
 	}
 	if (http_path_split(url, &p) != 0)
-		return send_text(conn, rq, MHD_HTTP_NOT_FOUND, "not found");
+		return ho_send_text(conn, rq, MHD_HTTP_NOT_FOUND, "not found");
 	if (p.n == 3 && strcmp(p.part[0], "hls") == 0) {
 		if (!is_get)
-			return send_405(conn, rq, "GET, HEAD, OPTIONS");
+			return ho_send_405(conn, rq, "GET, HEAD, OPTIONS");
 		return serve_hls(h, conn, rq, &p);
 	}
 	if (p.n == 1 && strcmp(p.part[0], "healthz") == 0)
-		return is_get ? serve_healthz(h, conn, rq) : send_405(conn, rq, "GET, HEAD");
+		return is_get ? serve_healthz(h, conn, rq) : ho_send_405(conn, rq, "GET, HEAD");
 	if (p.n == 1 && strcmp(p.part[0], "metrics") == 0)
-		return is_get ? serve_metrics(conn, rq) : send_405(conn, rq, "GET, HEAD");
-	return send_text(conn, rq, MHD_HTTP_NOT_FOUND, "not found");
+		return is_get ? serve_metrics(conn, rq) : ho_send_405(conn, rq, "GET, HEAD");
+	return ho_send_text(conn, rq, MHD_HTTP_NOT_FOUND, "not found");
 }
 
 static void
@@ -532,8 +546,18 @@ http_origin_start(const struct origin_cfg *cfg, struct admin_ctx *admin, struct 
 	h->admin = admin;
 	h->acct = acct;
 	h->started_ms = clock_wall_ms();
+	snprintf(h->www_dir, sizeof(h->www_dir), "%s",
+	    cfg->www_dir && cfg->www_dir[0] ? cfg->www_dir : CDN_WWW_DIR);
+	if (access(h->www_dir, R_OK | X_OK) != 0 || !www_ready(h->www_dir))
+		log_warnx("www_dir %s: no player or dashboard there (or no vendor/hls.min.js: "
+		    "run scripts/setup, which installs it with npm)", h->www_dir);
+	if ((h->sessions = dash_sessions_new(64, cfg->dashboard_session_ttl_ms)) == NULL) {
+		free(h);
+		return NULL;
+	}
 	fd = net_listen_tcp(cfg->http_listen, 1024, &h->port);
 	if (fd == -1) {
+		dash_sessions_free(h->sessions);
 		free(h);
 		return NULL;
 	}
@@ -550,6 +574,7 @@ http_origin_start(const struct origin_cfg *cfg, struct admin_ctx *admin, struct 
 	if (h->d == NULL) {
 		log_errx("http: cannot start the HTTP server on %s", cfg->http_listen);
 		close(fd);
+		dash_sessions_free(h->sessions);
 		free(h);
 		return NULL;
 	}
@@ -569,5 +594,6 @@ http_origin_stop(struct http_origin *h)
 		return;
 	if (h->d)
 		MHD_stop_daemon(h->d);
+	dash_sessions_free(h->sessions);
 	free(h);
 }

@@ -28,6 +28,7 @@
 #include "admin_api.h"
 #include "conf.h"
 #include "conf_cli.h"
+#include "edge_watch.h"
 #include "http_origin.h"
 #include "keys.h"
 #include "log.h"
@@ -133,6 +134,7 @@ main(int argc, char **argv)
 	char acct_db[1100], spool[1100], ship_url[400], node[256];
 	struct acct_api *acct_api = NULL;
 	struct acct_store *acct_store = NULL;
+	struct edge_watch *edges = NULL;
 	bool check_only = false, verbose = false, ran = false;
 	int sigfd = -1, rc = 1, sig;
 	sigset_t mask;
@@ -148,6 +150,14 @@ main(int argc, char **argv)
 	rc = 1;
 	check_only = cli.check_only;
 	verbose = cli.verbose;
+	for (size_t i = 0; i < cfg.edges.n; i++) {
+		struct edge_def d;
+		char err[256];
+		if (edge_def_parse(cfg.edges.v[i], &d, err, sizeof(err)) != 0) {
+			fprintf(stderr, "cdn-origin: %s\n", err);
+			goto out;
+		}
+	}
 	if (check_only) {
 		conf_dump(origin_conf_desc, origin_conf_n, &cfg, stdout, 1);
 		fprintf(stderr, "cdn-origin: configuration ok\n");
@@ -217,6 +227,14 @@ main(int argc, char **argv)
 	pthread_mutex_init(&admin.lock, NULL);
 	admin.token = token;
 	admin.rtmp_url = rtmp_url;
+	{
+		char err[256];
+		if ((edges = edge_watch_start(&cfg.edges, cfg.edge_poll_ms, err, sizeof(err))) == NULL) {
+			log_errx("%s", err);
+			goto out;
+		}
+		admin.edges = edges;
+	}
 	if ((http = http_origin_start(&cfg, &admin, acct_api)) == NULL)
 		goto out;
 	{
@@ -257,6 +275,7 @@ out:
 	rtmp_server_free(rtmp);
 	acct_store_stop(acct_store);   /* last flush, shipped while HTTP still runs */
 	http_origin_stop(http);
+	edge_watch_stop(edges);
 	acct_api_close(acct_api);
 	free(acct_token);
 	stream_registry_fini();

@@ -39,6 +39,11 @@ struct origin_cfg {
 	char *accounting_token;       /* edges' token for POST /api/v1/accounting; default: data_dir/accounting.token */
 	char *node_name;              /* this node in accounting (default: origin-<hostname>) */
 	long long accounting_flush_ms;
+	char *www_dir;                /* the player and dashboard files (default: this build's www/) */
+	char *player_edge;            /* /watch/<stream> redirects here (unset: play from this origin) */
+	struct conf_list edges;       /* "NAME URL [ANNOUNCE_SOCKET]" (edge_watch.h) */
+	long long edge_poll_ms;
+	long long dashboard_session_ttl_ms;
 	int log_level;                /* enum log_level */
 };
 

@@ -10,3 +10,9 @@ DEPS_BUILD="build-essential autoconf automake autoconf-archive pkg-config
 # talks BGP to in tests/integration/announce_bgp.sh, whose helpers
 # (tests/tools/*.py) need python3.
 DEPS_TEST="librtmp-dev ffmpeg curl sqlite3 clang libclang-rt-14-dev procps iproute2 bird2 python3"
+# Browser tests (tests/browser/): Debian's chromium, driven by npm's
+# playwright-core. hls.js and playwright-core come from the npm registry
+# (www/package.json, locked); node and npm come with the machine's nodejs, or
+# from Debian's nodejs and npm when there is no npm at all (see scripts/setup).
+DEPS_TEST="$DEPS_TEST chromium fonts-dejavu-core"
+DEPS_NPM="nodejs npm"

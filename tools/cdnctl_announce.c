@@ -21,6 +21,7 @@
 #include "clock.h"
 #include "buf.h"
 #include "cdnctl_announce.h"
+#include "ctl_client.h"
 #include "json_read.h"
 
 #define REPLY_MAX (1u << 20)
@@ -30,61 +31,15 @@
 static int
 exchange(const char *sock, const char *line, struct buf *b)
 {
-	struct sockaddr_un sun;
-	int fd, rc = 1;
-	int64_t deadline = clock_mono_ms() + REPLY_TIMEOUT_MS;
-	size_t off = 0, len = strlen(line);
+	char err[256];
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(sock) >= sizeof(sun.sun_path)) {
-		fprintf(stderr, "cdnctl: announce socket path too long\n");
+	if (ctl_exchange(sock, line, b, REPLY_TIMEOUT_MS, err, sizeof(err)) != 0) {
+		fprintf(stderr, "cdnctl: %s%s\n", err,
+		    strncmp(err, "cannot reach", 12) == 0 ?
+		    " (is it running? --announce-socket PATH)" : "");
 		return 1;
 	}
-	memcpy(sun.sun_path, sock, strlen(sock));
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
-		perror("cdnctl: socket");
-		return 1;
-	}
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		fprintf(stderr, "cdnctl: cannot reach cdn-announce at %s: %s "
-		    "(is it running? --announce-socket PATH)\n", sock, strerror(errno));
-		goto out;
-	}
-	while (off < len) {
-		ssize_t n = send(fd, line + off, len - off, MSG_NOSIGNAL);
-		if (n <= 0) {
-			fprintf(stderr, "cdnctl: send: %s\n", strerror(errno));
-			goto out;
-		}
-		off += (size_t)n;
-	}
-	for (;;) {
-		struct pollfd pf = { .fd = fd, .events = POLLIN };
-		int64_t left = deadline - clock_mono_ms();
-		ssize_t n;
-		if (left <= 0 || poll(&pf, 1, (int)left) <= 0) {
-			fprintf(stderr, "cdnctl: no answer from cdn-announce within %d s\n",
-			    REPLY_TIMEOUT_MS / 1000);
-			goto out;
-		}
-		if (buf_reserve(b, 4096) != 0) {
-			fprintf(stderr, "cdnctl: reply too large\n");
-			goto out;
-		}
-		n = recv(fd, b->data + b->len, b->cap - b->len, 0);
-		if (n < 0) {
-			fprintf(stderr, "cdnctl: recv: %s\n", strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		b->len += (size_t)n;
-	}
-	rc = 0;
-out:
-	close(fd);
-	return rc;
+	return 0;
 }
 
 /* Seconds from "90", "90s", "10m", "2h", "1d". -1 when bad. */
