@@ -168,3 +168,33 @@ metric_at() {
 	v=$(curl -s --max-time 5 "$1/metrics" | awk -v n="$2" '$1 == n { print $2; exit }')
 	echo "${v:-0}"
 }
+
+# browser_run NAME SCRIPT [ENV=VALUE ...]: run a tests/browser/ script (node,
+# playwright-core, Debian chromium), bounded to BROWSER_TIMEOUT seconds, and
+# count its "ok"/"FAIL" lines as checks. Its output is in $T_DIR/NAME.out;
+# screenshots go to tests/artifacts/ in the build tree.
+BROWSER_TIMEOUT=${BROWSER_TIMEOUT:-300}
+browser_run() {
+	bname=$1; script=$2; shift 2
+	ART_DIR="$top_builddir/tests/artifacts"
+	mkdir -p "$ART_DIR"
+	env "$@" ARTIFACTS="$ART_DIR" FFMPEG="$FFMPEG" timeout -k 5 "$BROWSER_TIMEOUT" \
+		node "$top_srcdir/tests/browser/$script" >"$T_DIR/$bname.out" 2>&1 &
+	bpid=$!
+	track $bpid
+	wait $bpid
+	brc=$?
+	while IFS= read -r line; do
+		case $line in
+		"ok   "*) ok "${line#ok   }" ;;
+		"FAIL "*) bad "${line#FAIL }" ;;
+		"# "*) echo "$line" ;;
+		esac
+	done <"$T_DIR/$bname.out"
+	if [ "$brc" -ne 0 ] && ! grep -q '^FAIL ' "$T_DIR/$bname.out"; then
+		bad "$script exited $brc without a failed check:"; tail -30 "$T_DIR/$bname.out"
+	fi
+	if grep -q '^FAIL ' "$T_DIR/$bname.out"; then
+		echo "---- $bname output"; tail -40 "$T_DIR/$bname.out"
+	fi
+}
