@@ -143,19 +143,18 @@
         s.customer, s.codecs || '—', s.width ? s.width + '×' + s.height : '—',
         fmtRate(s.bitrate_bps), fmtDur(s.uptime_s), v === undefined ? '—' : String(v),
         pill(s.state, s.state)];
-      tr.cells[3].className = 'optional';
+      for (const i of [2, 3, 5]) tr.cells[i].className = 'optional';
       for (let i = 1; i < 9; i++) {
         const c = cells[i];
         tr.cells[i].replaceChildren(typeof c === 'string' ? document.createTextNode(c) : c);
       }
-      tr.cells[i_viewers()].className = 'num viewers';
+      tr.cells[7].className = 'num viewers';
     }
     for (const tr of body.querySelectorAll('tr[data-stream]')) {
       const name = tr.getAttribute('data-stream');
       if (!seen.has(name)) { dropPreview(name); tr.remove(); }
     }
   }
-  const i_viewers = () => 7;
 
   // ---- edges -------------------------------------------------------------------------
 
@@ -184,9 +183,12 @@
       if (!a) ann = h('span', { class: 'empty' }, 'no announcer');
       else if (!a.reachable) ann = pill('bad', 'announcer unreachable');
       else {
+        // "announced" is the announcer's intent; routers hear it only over an established peer.
+        const heard = a.peers_established > 0;
         ann = h('span', {},
-          pill(a.announced ? (a.draining ? 'draining' : 'announced') : 'withdrawn',
-            a.announced ? (a.draining ? 'announced, draining' : 'announced') : 'withdrawn'),
+          !a.announced ? pill('withdrawn', a.draining ? 'withdrawn (drained)' : 'withdrawn') :
+            !heard ? pill('warn', 'no peer up') :
+              pill(a.draining ? 'draining' : 'announced', a.draining ? 'announced, draining' : 'announced'),
           ' ', h('span', { class: 'hint' }, a.peers_established + '/' + a.peers + ' peers up'));
       }
       const draining = e.draining || (a && a.draining);

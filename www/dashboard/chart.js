@@ -16,6 +16,11 @@ window.cdnChart = function (series, p95, bucketS) {
   };
   const mbps = series.map((s) => (s[1] * 8) / bucketS / 1e6);
   const max = Math.max(0.001, p95 || 0, ...mbps) * 1.1;
+  // Axis in kbit/s below 1 Mbit/s, so small customers do not read 0.00.
+  const small = max < 1;
+  const unit = small ? 'kbit/s' : 'Mbit/s';
+  const scale = small ? 1000 : 1;
+  const label = (v) => { const u = v * scale; return u >= 10 ? u.toFixed(0) : u.toFixed(u >= 1 ? 1 : 2); };
   const n = Math.max(1, series.length - 1);
   const x = (i) => L + ((W - L - R) * i) / n;
   const y = (v) => T + (H - T - B) * (1 - v / max);
@@ -26,9 +31,9 @@ window.cdnChart = function (series, p95, bucketS) {
     const v = (max * k) / 4;
     svg.appendChild(el('line', { class: 'grid', x1: L, x2: W - R, y1: y(v), y2: y(v) }));
     svg.appendChild(el('text', { x: L - 4, y: y(v) + 4, 'text-anchor': 'end' },
-      v >= 10 ? v.toFixed(0) : v.toFixed(v >= 1 ? 1 : 2)));
+      label(v)));
   }
-  svg.appendChild(el('text', { x: 4, y: T + 8 }, 'Mbit/s'));
+  svg.appendChild(el('text', { x: 4, y: T + 8 }, unit));
   if (series.length) {
     let d = '';
     mbps.forEach((v, i) => { d += (i ? 'L' : 'M') + x(i).toFixed(1) + ' ' + y(v).toFixed(1); });
@@ -40,7 +45,7 @@ window.cdnChart = function (series, p95, bucketS) {
     svg.appendChild(el('text', { x: W - R, y: H - 6, 'text-anchor': 'end' },
       fmt(series[series.length - 1][0]) + ' UTC'));
   }
-  if (p95 > 0) {
+  if (typeof p95 === 'number' && isFinite(p95)) {
     svg.appendChild(el('line', { class: 'line-p95', x1: L, x2: W - R, y1: y(p95), y2: y(p95) }));
     svg.appendChild(el('text', { x: W - R - 2, y: y(p95) - 4, 'text-anchor': 'end' },
       '95th percentile ' + p95.toFixed(3) + ' Mbit/s'));
