@@ -96,6 +96,11 @@ usage(FILE *f)
 "                               list keys (--all: revoked ones too)\n"
 "  key revoke ID                revoke a key, dropping its publisher\n"
 "  streams                      live and recently ended streams\n"
+"  edges                        the edges the origin watches: health, announce,\n"
+"                               hit ratio, bytes served\n"
+"  edge drain NAME | edge undrain NAME\n"
+"                               drain or undrain an edge through its announcer\n"
+"                               (the origin's edge setting names its socket)\n"
 "  report --customer C | --all  --from DATE --to DATE\n"
 "         [--format table|csv|json|svg] [--direction out|in|max|sum]\n"
 "                               bandwidth and 95th-percentile billing (DATE:\n"
@@ -960,6 +965,79 @@ cmd_streams(struct call *c)
 	return rc;
 }
 
+static int
+cmd_edges(struct call *c)
+{
+	struct table t = { .n_cols = 6 };
+	const struct jv *a;
+	int rc;
+
+	if ((rc = http_call(c, "GET", "/api/v1/edges", NULL)) != 0 || c->o->json)
+		return rc;
+	if ((a = doc_array(c, "edges")) == NULL)
+		return EXIT_API;
+	if (a->n == 0) {
+		puts("no edges (origin setting: edge NAME URL [ANNOUNCE_SOCKET])");
+		return 0;
+	}
+	table_row(&t, (const char *const[]){ "NAME", "HEALTH", "ANNOUNCE", "HIT", "SERVED", "URL" });
+	for (size_t i = 0; i < a->n; i++) {
+		const struct jv *e = &a->kid[i];
+		const struct jv *an = jv_get(e, "announce");
+		const struct jv *hr = jv_get(e, "hit_ratio");
+		char hit[16] = "-", served[32] = "-", ann[64] = "-";
+		int64_t v;
+
+		if (hr && hr->t == JV_NUM)
+			snprintf(hit, sizeof(hit), "%.1f%%", hr->num * 100);
+		if (jv_int(e, "bytes_out", &v))
+			snprintf(served, sizeof(served), "%.1f MiB", (double)v / 1048576.0);
+		if (an && an->t == JV_OBJ) {
+			const struct jv *r = jv_get(an, "reachable"), *d = jv_get(an, "draining"),
+			    *au = jv_get(an, "announced");
+			int64_t up = 0, peers = 0;
+			jv_int(an, "peers_established", &up);
+			jv_int(an, "peers", &peers);
+			if (!(r && r->t == JV_BOOL && r->b))
+				snprintf(ann, sizeof(ann), "unreachable");
+			else
+				snprintf(ann, sizeof(ann), "%s%s, %" PRId64 "/%" PRId64 " peers",
+				    au && au->t == JV_BOOL && au->b ? "announced" : "withdrawn",
+				    d && d->t == JV_BOOL && d->b ? " (draining)" : "", up, peers);
+		}
+		table_row(&t, (const char *const[]){ jv_str(e, "name"), jv_str(e, "health"), ann,
+			hit, served, jv_str(e, "url") });
+	}
+	table_print(&t);
+	rc = t.oom ? EXIT_API : 0;
+	table_free(&t);
+	return rc;
+}
+
+static int
+cmd_edge_drain(struct call *c, const char *name, bool drain)
+{
+	char path[160];
+	int rc;
+
+	snprintf(path, sizeof(path), "/api/v1/edges/%s/%s", name, drain ? "drain" : "undrain");
+	rc = http_call(c, "POST", path, "");
+	if (rc == 0 && !c->o->json)
+		printf("edge %s %s\n", name, drain ? "draining (graceful shutdown, then withdrawn)" :
+		    "undrained");
+	return rc;
+}
+
+/* An edge name as the origin takes it: [A-Za-z0-9._-], 1-63. */
+static bool
+edge_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= 63 && s[strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789._-")] == '\0';
+}
+
 /* Which sub-options each command takes, and how many words it has. */
 static int
 check_shape(
@@ -1021,7 +1099,13 @@ run(struct opts *o)
 				o->pos[2]);
 	} else if (strcmp(w0, "streams") == 0)
 		rc = check_shape(o, "streams", 1, 0);
-	else if (strcmp(w0, "report") == 0) {
+	else if (strcmp(w0, "edges") == 0)
+		rc = check_shape(o, "edges", 1, 0);
+	else if (strcmp(w0, "edge") == 0 && (strcmp(w1, "drain") == 0 || strcmp(w1, "undrain") == 0)) {
+		rc = check_shape(o, "edge drain|undrain NAME", 3, 0);
+		if (rc == 0 && !edge_name_ok(o->pos[2]))
+			rc = usage_error("edge %s: '%s' is not an edge name", w1, o->pos[2]);
+	} else if (strcmp(w0, "report") == 0) {
 		rc = check_shape(o, "report", 1, OPT_CUSTOMER | OPT_ALL);
 		if (rc == 0 && (o->from == NULL || o->to == NULL))
 			rc = usage_error("report needs --from DATE and --to DATE");
@@ -1032,7 +1116,7 @@ run(struct opts *o)
 		return usage_error("unknown command '%s'",
 		    o->n_pos > 1 &&
 			    (strcmp(w0, "customer") == 0 ||
-				strcmp(w0, "key") == 0)
+				strcmp(w0, "key") == 0 || strcmp(w0, "edge") == 0)
 			? w1
 			: w0);
 	if (rc != 0)
@@ -1042,6 +1126,10 @@ run(struct opts *o)
 
 	if (strcmp(w0, "streams") == 0)
 		rc = cmd_streams(&c);
+	else if (strcmp(w0, "edges") == 0)
+		rc = cmd_edges(&c);
+	else if (strcmp(w0, "edge") == 0)
+		rc = cmd_edge_drain(&c, o->pos[2], strcmp(w1, "drain") == 0);
 	else if (strcmp(w0, "report") == 0)
 		rc = cmd_report(&c);
 	else if (strcmp(w0, "customer") == 0 && strcmp(w1, "add") == 0)

@@ -44,6 +44,13 @@ check "GET /api/v1/edges lists e1, healthy, with its announcer" wait_until 10 sh
 check "it needs the admin token" test "$(http_code "$ORIGIN_URL/api/v1/edges")" = 401
 check "drain of an unknown edge: 404" test "$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $TOKEN" "$ORIGIN_URL/api/v1/edges/nope/drain")" = 404
 
+check "cdnctl edges lists e1 as ok" sh -c "'$CDNCTL_BIN' -u '$ORIGIN_URL' --token-file '$TOKEN_FILE' edges | grep -Eq '^e1 +ok '"
+check "cdnctl edge drain e1 drains it (the edge's /healthz: 503)" sh -c \
+	"'$CDNCTL_BIN' -u '$ORIGIN_URL' --token-file '$TOKEN_FILE' edge drain e1 >/dev/null && test \$(curl -s -o /dev/null -w '%{http_code}' '$EDGE_URL/healthz') = 503"
+check "cdnctl edges shows it draining" wait_until 5 sh -c "'$CDNCTL_BIN' -u '$ORIGIN_URL' --token-file '$TOKEN_FILE' edges | grep -Eq '^e1 +draining '"
+check "cdnctl edge undrain e1 brings it back (200)" sh -c \
+	"'$CDNCTL_BIN' -u '$ORIGIN_URL' --token-file '$TOKEN_FILE' edge undrain e1 >/dev/null && test \$(curl -s -o /dev/null -w '%{http_code}' '$EDGE_URL/healthz') = 200"
+
 # ---- headers ----------------------------------------------------------------------------------
 hdr_has() { curl -s -o /dev/null -D - --max-time 5 "$1" | tr -d '\r' | grep -qi "$2"; }
 check "the login page may not be framed" hdr_has "$ORIGIN_URL/dashboard/login" '^X-Frame-Options: DENY'
