@@ -27,7 +27,7 @@ value_of(const char *v, size_t n, double *out)
 	tmp[k] = '\0';
 	/* strtod takes hex floats, "inf" and "nan": only plain decimals here. */
 	for (size_t i = 0; i < k; i++)
-		if (!strchr("0123456789+-.eE", tmp[i]))
+		if (tmp[i] == '\0' || !strchr("0123456789+-.eE", tmp[i]))
 			return -ENOENT;
 	errno = 0;
 	d = strtod(tmp, &end);

@@ -86,7 +86,9 @@ edge_def_parse(const char *value, struct edge_def *out, char *err, size_t errlen
 		url[--ul] = '\0';
 	if ((strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) ||
 	    ul >= sizeof(out->url) || strlen(url) <= (url[4] == 's' ? 8u : 7u) ||
-	    strpbrk(url, "?#\"'<> ") != NULL) {
+	    strpbrk(url, "?#\"'<> \\") != NULL || url[strcspn(url, "\x01\x02\x03\x04\x05\x06"
+	    "\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19"
+	    "\x1a\x1b\x1c\x1d\x1e\x1f\x7f")] != '\0') {
 		snprintf(err, errlen, "edge %s: URL must be http(s)://host[:port], got \"%.80s\"",
 		    name, url);
 		return -EINVAL;

@@ -74,7 +74,8 @@ www_open(const char *root, const char *area, const char *const *parts, size_t n,
 	if ((f->content_type = www_content_type(parts[n - 1])) == NULL)
 		return -ENOENT;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)) == -1)
-		return errno == ELOOP ? -ENOENT : -errno;
+		/* A symlink, or a file name used as a directory: simply not there. */
+		return errno == ELOOP || errno == ENOTDIR ? -ENOENT : -errno;
 	if (fstat(fd, &st) == -1) {
 		rc = -errno;
 		goto fail;

@@ -176,6 +176,18 @@ async function main() {
     console.log('# after restart: latency shown ' + s2.shown.toFixed(2) + ', measured ' +
       measured(s2).toFixed(2));
   }
+  // ---- offline and ended ------------------------------------------------------------------
+  const none = await ctx.newPage();
+  await none.goto(WATCH_URL.replace(/\/watch\/[^/?]+/, '/watch/nosuchstream'), { waitUntil: 'load' });
+  check('a stream nobody publishes shows offline', await until(async () => (await st(none)) === 'offline', 10000),
+    await st(none));
+  check('with the offline notice over the video', await none.isVisible('#overlay'));
+  await none.close();
+  // The publisher stops for good: once the playlist has ENDLIST (after any
+  // republish grace the origin gives), the page says ended.
+  stopPublisher('SIGKILL');
+  check('when the stream ends, the page shows ended',
+    await until(async () => (await st(page)) === 'ended', 60000), await st(page));
   console.log('# page console: ' + consoleLines.slice(-5).join(' | '));
   await ctx.cleanup();
   stopPublisher('SIGTERM');

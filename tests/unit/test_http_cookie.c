@@ -288,6 +288,11 @@ t_prom_null_text(void)
 
 	CHECK_INT(prom_text_find(NULL, 0, "x", &v), -ENOENT);
 	CHECK_INT(prom_text_find(NULL, 10, "x", &v), -ENOENT);
+	/* A NUL inside the value is not part of a number (found by fuzzing). */
+	{
+		static const char nul[] = "x 5\0999\n";
+		CHECK_INT(prom_text_find(nul, sizeof(nul) - 1, "x", &v), -ENOENT);
+	}
 	return 0;
 }
 
