@@ -47,6 +47,7 @@
 #include "json.h"
 #include "log.h"
 #include "net.h"
+#include "tls_cert.h"
 #include "xalloc.h"
 
 #define EREQ_MAGIC 0xed9e4e01u
@@ -75,6 +76,8 @@ struct conn_track {
 
 struct http_edge {
 	struct MHD_Daemon *d;
+	struct MHD_Daemon *d_tls;    /* HTTPS, or NULL */
+	int port_tls;
 	const struct edge_cfg *cfg;
 	struct cache *cache;
 	struct fetcher *fetcher;
@@ -982,6 +985,30 @@ mhd_logger(void *cls, const char *fmt, va_list ap)
 	log_info("http: %s", line);
 }
 
+/* One libmicrohttpd daemon on fd (plain or TLS), with the same handlers. */
+static struct MHD_Daemon *
+start_daemon(struct http_edge *h, int fd, bool tls)
+{
+	const struct edge_cfg *cfg = h->cfg;
+
+	return MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	    MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO | (tls ? MHD_USE_TLS : 0),
+	    0, accept_policy, h,
+	    handler, h,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
+	    MHD_OPTION_LISTEN_SOCKET, fd,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->http_threads,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->http_max_connections + 64,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->http_max_per_ip,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)((cfg->http_timeout_ms + 999) / 1000),
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->http_max_header_bytes,
+	    MHD_OPTION_NOTIFY_COMPLETED, completed, h,
+	    MHD_OPTION_NOTIFY_CONNECTION, conn_notify, h,
+	    MHD_OPTION_URI_LOG_CALLBACK, uri_seen, h,
+	    tls ? MHD_OPTION_HTTPS_CERT_CALLBACK : MHD_OPTION_END, tls_cert_retrieve,
+	    MHD_OPTION_END);
+}
+
 struct http_edge *
 http_edge_start(const struct edge_cfg *cfg, struct cache *cache, struct fetcher *fetcher,
     struct upstream_set *ups)
@@ -1012,31 +1039,59 @@ http_edge_start(const struct edge_cfg *cfg, struct cache *cache, struct fetcher 
 		free(h);
 		return NULL;
 	}
-	h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-	    MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO, 0, accept_policy, h,
-	    handler, h,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
-	    MHD_OPTION_LISTEN_SOCKET, fd,
-	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->http_threads,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->http_max_connections + 64,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->http_max_per_ip,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)((cfg->http_timeout_ms + 999) / 1000),
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->http_max_header_bytes,
-	    MHD_OPTION_NOTIFY_COMPLETED, completed, h,
-	    MHD_OPTION_NOTIFY_CONNECTION, conn_notify, h,
-	    MHD_OPTION_URI_LOG_CALLBACK, uri_seen, h,
-	    MHD_OPTION_END);
+	h->d = start_daemon(h, fd, false);
 	if (h->d == NULL) {
 		log_errx("http: cannot start the HTTP server on %s", cfg->http_listen);
 		close(fd);
 		free(h);
 		return NULL;
 	}
+	if (cfg->https_listen && cfg->https_listen[0]) {
+		char err[512];
+		if (tls_cert_load(cfg->tls_cert, cfg->tls_key, err, sizeof(err)) != 0) {
+			log_errx("https: %s", err);
+			http_edge_stop(h);
+			return NULL;
+		}
+		if ((fd = net_listen_tcp(cfg->https_listen, 4096, &h->port_tls)) == -1) {
+			http_edge_stop(h);
+			return NULL;
+		}
+		if ((h->d_tls = start_daemon(h, fd, true)) == NULL) {
+			log_errx("https: cannot start the HTTPS server on %s", cfg->https_listen);
+			close(fd);
+			http_edge_stop(h);
+			return NULL;
+		}
+		tls_cert_describe(err, sizeof(err));
+		log_info("HTTPS on port %d, certificate: %s", h->port_tls, err);
+	}
 	if (pthread_create(&h->sweeper, NULL, sweeper_main, h) == 0)
 		h->sweeper_started = true;
 	else
 		log_warnx("http: no sweeper thread: slow request heads are not cut short");
 	return h;
+}
+
+int
+http_edge_port_tls(const struct http_edge *h)
+{
+	return h->d_tls ? h->port_tls : 0;
+}
+
+void
+http_edge_reload_tls(struct http_edge *h)
+{
+	char err[512];
+
+	if (h == NULL || h->d_tls == NULL)
+		return;
+	if (tls_cert_load(h->cfg->tls_cert, h->cfg->tls_key, err, sizeof(err)) != 0) {
+		log_warnx("SIGHUP: HTTPS keeps its certificate: %s", err);
+		return;
+	}
+	tls_cert_describe(err, sizeof(err));
+	log_info("SIGHUP: HTTPS certificate reloaded: %s", err);
 }
 
 int
@@ -1056,6 +1111,8 @@ http_edge_quiesce(struct http_edge *h, int64_t grace_ms)
 	ls = MHD_quiesce_daemon(h->d);
 	if (ls != MHD_INVALID_SOCKET)
 		close(ls);
+	if (h->d_tls && (ls = MHD_quiesce_daemon(h->d_tls)) != MHD_INVALID_SOCKET)
+		close(ls);
 	until = cache_now_ms() + grace_ms;
 	while (atomic_load(&h->active) > 0 && cache_now_ms() < until) {
 		struct timespec ts = { 0, 20 * 1000 * 1000 };
@@ -1071,6 +1128,8 @@ http_edge_stop(struct http_edge *h)
 	atomic_store(&h->stop_sweeper, true);
 	if (h->sweeper_started)
 		pthread_join(h->sweeper, NULL);
+	if (h->d_tls)
+		MHD_stop_daemon(h->d_tls);
 	if (h->d)
 		MHD_stop_daemon(h->d);
 	pthread_mutex_destroy(&h->track_lock);

@@ -24,6 +24,8 @@ struct dash_sessions;
 
 struct http_origin {
 	struct MHD_Daemon *d;
+	struct MHD_Daemon *d_tls;     /* HTTPS, or NULL */
+	int port_tls;
 	const struct origin_cfg *cfg;
 	struct admin_ctx *admin;
 	struct acct_api *acct;

@@ -36,6 +36,7 @@
 #include "metrics.h"
 #include "net.h"
 #include "stream.h"
+#include "tls_cert.h"
 #include "xalloc.h"
 
 #define POST_MAX (4 * 1024 * 1024)   /* accounting shipments; admin forms are tiny */
@@ -534,6 +535,26 @@ mhd_logger(void *cls, const char *fmt, va_list ap)
 	log_warnx("http: %s", line);
 }
 
+/* One libmicrohttpd daemon on fd (plain or TLS), with the same handlers. */
+static struct MHD_Daemon *
+start_daemon(struct http_origin *h, int fd, bool tls)
+{
+	const struct origin_cfg *cfg = h->cfg;
+
+	return MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	    MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME | (tls ? MHD_USE_TLS : 0), 0, NULL, NULL,
+	    handler, h,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
+	    MHD_OPTION_LISTEN_SOCKET, fd,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->http_threads,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->http_max_connections,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->http_max_per_ip,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)((cfg->http_timeout_ms + 999) / 1000),
+	    MHD_OPTION_NOTIFY_COMPLETED, completed, h,
+	    tls ? MHD_OPTION_HTTPS_CERT_CALLBACK : MHD_OPTION_END, tls_cert_retrieve,
+	    MHD_OPTION_END);
+}
+
 struct http_origin *
 http_origin_start(const struct origin_cfg *cfg, struct admin_ctx *admin, struct acct_api *acct)
 {
@@ -561,16 +582,7 @@ http_origin_start(const struct origin_cfg *cfg, struct admin_ctx *admin, struct 
 		free(h);
 		return NULL;
 	}
-	h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-	    MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, handler, h,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
-	    MHD_OPTION_LISTEN_SOCKET, fd,
-	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->http_threads,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->http_max_connections,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->http_max_per_ip,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)((cfg->http_timeout_ms + 999) / 1000),
-	    MHD_OPTION_NOTIFY_COMPLETED, completed, h,
-	    MHD_OPTION_END);
+	h->d = start_daemon(h, fd, false);
 	if (h->d == NULL) {
 		log_errx("http: cannot start the HTTP server on %s", cfg->http_listen);
 		close(fd);
@@ -578,7 +590,48 @@ http_origin_start(const struct origin_cfg *cfg, struct admin_ctx *admin, struct 
 		free(h);
 		return NULL;
 	}
+	if (cfg->https_listen && cfg->https_listen[0]) {
+		char err[512];
+		if (tls_cert_load(cfg->tls_cert, cfg->tls_key, err, sizeof(err)) != 0) {
+			log_errx("https: %s", err);
+			http_origin_stop(h);
+			return NULL;
+		}
+		if ((fd = net_listen_tcp(cfg->https_listen, 1024, &h->port_tls)) == -1) {
+			http_origin_stop(h);
+			return NULL;
+		}
+		if ((h->d_tls = start_daemon(h, fd, true)) == NULL) {
+			log_errx("https: cannot start the HTTPS server on %s", cfg->https_listen);
+			close(fd);
+			http_origin_stop(h);
+			return NULL;
+		}
+		tls_cert_describe(err, sizeof(err));
+		log_info("HTTPS on port %d, certificate: %s", h->port_tls, err);
+	}
 	return h;
+}
+
+int
+http_origin_port_tls(const struct http_origin *h)
+{
+	return h->d_tls ? h->port_tls : 0;
+}
+
+void
+http_origin_reload_tls(struct http_origin *h)
+{
+	char err[512];
+
+	if (h == NULL || h->d_tls == NULL)
+		return;
+	if (tls_cert_load(h->cfg->tls_cert, h->cfg->tls_key, err, sizeof(err)) != 0) {
+		log_warnx("SIGHUP: HTTPS keeps its certificate: %s", err);
+		return;
+	}
+	tls_cert_describe(err, sizeof(err));
+	log_info("SIGHUP: HTTPS certificate reloaded: %s", err);
 }
 
 int
@@ -592,6 +645,8 @@ http_origin_stop(struct http_origin *h)
 {
 	if (h == NULL)
 		return;
+	if (h->d_tls)
+		MHD_stop_daemon(h->d_tls);
 	if (h->d)
 		MHD_stop_daemon(h->d);
 	dash_sessions_free(h->sessions);

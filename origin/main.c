@@ -36,6 +36,7 @@
 #include "origin_conf.h"
 #include "rtmp_server.h"
 #include "stream.h"
+#include "tls_cert.h"
 #include "xalloc.h"
 
 static void
@@ -120,6 +121,19 @@ load_token(const struct origin_cfg *cfg, const char *configured, const char *fil
 	return xstrdup(tok);
 }
 
+/* SIGHUP: what can be reread while running. */
+static void
+sighup_reload(void *arg)
+{
+	struct http_origin *http = arg;
+
+	if (http_origin_port_tls(http) == 0) {
+		log_info("SIGHUP: nothing to reload (no https_listen)");
+		return;
+	}
+	http_origin_reload_tls(http);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -155,6 +169,13 @@ main(int argc, char **argv)
 		char err[256];
 		if (edge_def_parse(cfg.edges.v[i], &d, err, sizeof(err)) != 0) {
 			fprintf(stderr, "cdn-origin: %s\n", err);
+			goto out;
+		}
+	}
+	if (cfg.https_listen && cfg.https_listen[0]) {
+		char err[512];
+		if (tls_cert_check(cfg.tls_cert, cfg.tls_key, err, sizeof(err)) != 0) {
+			fprintf(stderr, "cdn-origin: https_listen: %s\n", err);
 			goto out;
 		}
 	}
@@ -265,6 +286,7 @@ main(int argc, char **argv)
 	    rtmp_server_port(rtmp), http_origin_port(http), cfg.data_dir);
 
 	ran = true;
+	rtmp_server_on_sighup(rtmp, sighup_reload, http);
 	sig = rtmp_server_run(rtmp, sigfd);
 	if (sig > 0)
 		log_info("%s: ending every stream, then stopping", strsignal(sig));
@@ -285,6 +307,7 @@ out:
 		close(sigfd);
 	free(token);
 	conf_free(origin_conf_desc, origin_conf_n, &cfg);
+	tls_cert_fini();
 	curl_global_cleanup();
 	if (ran && rc == 0)
 		log_info("stopped");

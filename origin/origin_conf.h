@@ -16,6 +16,9 @@
 struct origin_cfg {
 	char *rtmp_listen;            /* ADDR */
 	char *http_listen;            /* ADDR */
+	char *https_listen;           /* ADDR, unset: no HTTPS */
+	char *tls_cert;               /* PEM chain for HTTPS */
+	char *tls_key;                /* PEM key for HTTPS */
 	char *data_dir;               /* database, admin token */
 	char *db_path;                /* default: data_dir/origin.db */
 	char *admin_token;            /* default: read or created at data_dir/admin.token */

@@ -46,6 +46,8 @@ struct rtmp_server {
 	int lfd, epfd, port;
 	struct conn *conns;
 	long long n_conns;
+	void (*on_sighup)(void *arg);   /* reload, in the loop's thread */
+	void *on_sighup_arg;
 };
 
 /* Tags for epoll data: the listener and the signal fd are not connections. */
@@ -253,6 +255,13 @@ tick_all(struct rtmp_server *srv, int64_t now)
 	stream_registry_sweep((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
+void
+rtmp_server_on_sighup(struct rtmp_server *srv, void (*fn)(void *arg), void *arg)
+{
+	srv->on_sighup = fn;
+	srv->on_sighup_arg = arg;
+}
+
 int
 rtmp_server_run(struct rtmp_server *srv, int sigfd)
 {
@@ -287,7 +296,10 @@ rtmp_server_run(struct rtmp_server *srv, int sigfd)
 				struct signalfd_siginfo si;
 				if (read(sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 					if (si.ssi_signo == SIGHUP) {
-						log_info("SIGHUP: nothing to reload yet");
+						if (srv->on_sighup)
+							srv->on_sighup(srv->on_sighup_arg);
+						else
+							log_info("SIGHUP: nothing to reload");
 						continue;
 					}
 					return (int)si.ssi_signo;

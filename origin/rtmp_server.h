@@ -32,6 +32,8 @@ int rtmp_server_port(const struct rtmp_server *srv);
  * number, or a negative errno on a fatal loop error.
  */
 int rtmp_server_run(struct rtmp_server *srv, int sigfd);
+/* Call fn (in the loop's thread) on SIGHUP, instead of ignoring it. */
+void rtmp_server_on_sighup(struct rtmp_server *srv, void (*fn)(void *arg), void *arg);
 /* Close every connection (ending their streams) and free. NULL-safe. */
 void rtmp_server_free(struct rtmp_server *srv);
 

@@ -2,7 +2,7 @@
 # Build: compiler, autotools, and the libraries configure looks for.
 DEPS_BUILD="build-essential autoconf automake autoconf-archive pkg-config
  libavformat-dev libavcodec-dev libavutil-dev libmicrohttpd-dev libssl-dev
- libsqlite3-dev libcurl4-openssl-dev"
+ libsqlite3-dev libcurl4-openssl-dev libgnutls28-dev"
 # Run and test: ffmpeg/ffprobe are the broadcaster and the player in tests and
 # in the demo; curl and sqlite3 are used by the integration tests; clang and
 # its runtime give libFuzzer and the sanitizers; librtmp (the library OBS is
@@ -14,5 +14,5 @@ DEPS_TEST="librtmp-dev ffmpeg curl sqlite3 clang libclang-rt-14-dev procps iprou
 # playwright-core. hls.js and playwright-core come from the npm registry
 # (www/package.json, locked); node and npm come with the machine's nodejs, or
 # from Debian's nodejs and npm when there is no npm at all (see scripts/setup).
-DEPS_TEST="$DEPS_TEST chromium fonts-dejavu-core"
+DEPS_TEST="$DEPS_TEST chromium fonts-dejavu-core libnss3-tools"
 DEPS_NPM="nodejs npm"
