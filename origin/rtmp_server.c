@@ -345,8 +345,9 @@ tick_all(struct rtmp_server *srv, int64_t now)
 		} else if (rtmp_session_tick(c->sess, now) < 0) {
 			if (rtmp_xport_in_handshake(&c->x)) {
 				METRIC_ADD(rtmps_handshake_failures, 1);
-				log_info("rtmps %s: TLS handshake not finished within %lld ms",
-				    c->peer, (long long)srv->cfg->handshake_timeout_ms);
+				log_ctx_set("rtmps %s", c->peer);
+				log_info("TLS handshake not finished within %lld ms",
+				    (long long)srv->cfg->handshake_timeout_ms);
 			}
 			conn_close(srv, c);
 		}
@@ -400,6 +401,8 @@ rtmp_server_run(struct rtmp_server *srv, int sigfd)
 		for (int i = 0; i < n; i++) {
 			void *p = evs[i].data.ptr;
 			struct conn *c = p;
+
+			log_ctx_clear();   /* no line may carry the previous connection's */
 
 			if (p == &tag_listener || p == &tag_tls_listener) {
 				accept_all(srv, p == &tag_listener ? srv->lfd : srv->tls_lfd,

@@ -263,7 +263,8 @@ ssl_fail(struct tls_conn *tc, int ret, const char *while_what)
 	}
 	if (!tc->has_failed) {
 		tc->has_failed = true;
-		log_info("rtmps %s: TLS %s failed: %s", tc->peer, while_what, why);
+		log_ctx_set("rtmps %s", tc->peer);
+		log_info("TLS %s failed: %s", while_what, why);
 	}
 	return -EPROTO;
 }
@@ -282,8 +283,11 @@ tls_conn_recv(struct tls_conn *tc, void *buf, size_t len)
 		if (ret != 1)
 			return ssl_fail(tc, ret, "handshake");
 		tc->is_established = true;
-		log_debug("rtmps %s: %s, %s", tc->peer, SSL_get_version(tc->ssl),
-		    SSL_get_cipher_name(tc->ssl));
+		if (log_level_current >= LOG_LVL_DEBUG) {
+			log_ctx_set("rtmps %s", tc->peer);
+			log_debug("TLS handshake done: %s, %s", SSL_get_version(tc->ssl),
+			    SSL_get_cipher_name(tc->ssl));
+		}
 	}
 	ret = SSL_read_ex(tc->ssl, buf, len, &n);
 	if (ret != 1)

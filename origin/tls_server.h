@@ -14,8 +14,8 @@
  * they return -EAGAIN and record which (tls_conn_wants_write), so the
  * caller's event loop waits for the right event and calls again. The TLS
  * handshake runs inside the first recv calls; its failure is logged once,
- * at info, with the peer address and OpenSSL's reason, and reported as
- * -EPROTO. Nothing secret is ever logged.
+ * at info, with the peer address and OpenSSL's reason (log context
+ * "rtmps <peer>"), and reported as -EPROTO. Nothing secret is ever logged.
  *
  * Single-threaded use: the RTMP event loop owns every tls_conn; the
  * OpenSSL error queue is per thread and cleared before each call.
