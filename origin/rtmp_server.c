@@ -246,7 +246,7 @@ accept_all(struct rtmp_server *srv, int lfd, struct tls_server *tls, int64_t now
 		/* Input holds at most one chunk beyond what was parsed. */
 		buf_init(&c->in, (size_t)srv->cfg->rtmp_max_chunk_size + 2 * READ_QUANTUM);
 		buf_init(&c->out, (size_t)srv->cfg->rtmp_out_buffer);
-		c->sess = rtmp_session_new(srv->cfg, srv->keys, c->peer, now);
+		c->sess = rtmp_session_new(srv->cfg, srv->keys, c->x.ops->name, c->peer, now);
 		ev.events = EPOLLIN;
 		ev.data.ptr = c;
 		if (c->sess == NULL || epoll_ctl(srv->epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {

@@ -170,6 +170,7 @@ curl -sf "$ORIGIN_URL/hls/cam1/$SEG" -o "$T_DIR/seg.ts"
 "$FFPROBE" -v error -show_entries stream=codec_name -of csv=p=0 "$T_DIR/seg.ts" >"$T_DIR/probe" 2>&1
 check "ffprobe reads a segment: H.264" grep -qx h264 "$T_DIR/probe"
 check "ffprobe reads a segment: AAC" grep -qx aac "$T_DIR/probe"
+check "the publisher's log lines say rtmps" grep -q 'INFO \[rtmps 127\.0\.0\.1:[0-9]* cam1\] publish started' "$ORIGIN_LOG"
 check "metrics count RTMPS connections" test "$(metric_at "$ORIGIN_URL" cdn_origin_rtmps_connections_total)" -ge 4
 check "metrics: no RTMPS connection left open" \
 	test "$(metric_at "$ORIGIN_URL" cdn_origin_rtmps_connections)" = 0
