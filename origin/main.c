@@ -37,6 +37,7 @@
 #include "rtmp_server.h"
 #include "stream.h"
 #include "tls_cert.h"
+#include "tls_server.h"
 #include "xalloc.h"
 
 static void
@@ -49,7 +50,8 @@ usage(FILE *f)
 	    "  -t            check the settings, print the effective config and exit\n"
 	    "  -v            log at debug level\n"
 	    "  -V            print the version and exit\n"
-	    "With no settings at all: RTMP on :1935, HTTP on :8080, data in /var/lib/cdn.\n");
+	    "With no settings at all: RTMP on :1935, HTTP on :8080, data in /var/lib/cdn.\n"
+	    "RTMPS (:1936) needs rtmps_cert and rtmps_key.\n");
 }
 
 /* libav's messages go through our logger, at a matching level. */
@@ -121,14 +123,18 @@ load_token(const struct origin_cfg *cfg, const char *configured, const char *fil
 	return xstrdup(tok);
 }
 
+static bool rtmps_on;
+
 /* SIGHUP: what can be reread while running. */
 static void
 sighup_reload(void *arg)
 {
 	struct http_origin *http = arg;
 
+	/* RTMPS reloads itself in the RTMP loop; HTTPS is ours. */
 	if (http_origin_port_tls(http) == 0) {
-		log_info("SIGHUP: nothing to reload (no https_listen)");
+		if (!rtmps_on)
+			log_info("SIGHUP: nothing to reload (no https_listen, no RTMPS)");
 		return;
 	}
 	http_origin_reload_tls(http);
@@ -180,6 +186,18 @@ main(int argc, char **argv)
 		}
 	}
 	if (check_only) {
+		/* RTMPS files: readable, a certificate and its own key (-t says which). */
+		if ((cfg.rtmps_cert && cfg.rtmps_cert[0]) || (cfg.rtmps_key && cfg.rtmps_key[0])) {
+			char err[512];
+			struct tls_server *ts = tls_server_new(cfg.rtmps_cert, cfg.rtmps_key, err,
+			    sizeof(err));
+			if (ts == NULL) {
+				fprintf(stderr, "cdn-origin: %s\n", err);
+				rc = 1;
+				goto out;
+			}
+			tls_server_free(ts);
+		}
 		conf_dump(origin_conf_desc, origin_conf_n, &cfg, stdout, 1);
 		fprintf(stderr, "cdn-origin: configuration ok\n");
 		rc = 0;
@@ -282,10 +300,14 @@ main(int argc, char **argv)
 		if ((acct_store = acct_store_start(&ac)) == NULL)
 			goto out;
 	}
+	if (rtmp_server_tls_port(rtmp) != -1)
+		log_info("RTMPS on port %d, certificate %s", rtmp_server_tls_port(rtmp),
+		    cfg.rtmps_cert);
 	log_info("cdn-origin %s: RTMP on port %d, HTTP on port %d, data in %s", PACKAGE_VERSION,
 	    rtmp_server_port(rtmp), http_origin_port(http), cfg.data_dir);
 
 	ran = true;
+	rtmps_on = cfg.rtmps_cert && cfg.rtmps_cert[0];
 	rtmp_server_on_sighup(rtmp, sighup_reload, http);
 	sig = rtmp_server_run(rtmp, sigfd);
 	if (sig > 0)

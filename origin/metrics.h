@@ -23,6 +23,9 @@ enum rtmp_reject {
 struct origin_metrics {
 	atomic_uint_fast64_t rtmp_connections;       /* gauge */
 	atomic_uint_fast64_t rtmp_connections_total;
+	atomic_uint_fast64_t rtmps_connections;      /* gauge, part of rtmp_connections */
+	atomic_uint_fast64_t rtmps_connections_total;
+	atomic_uint_fast64_t rtmps_handshake_failures;   /* TLS handshake failed or timed out */
 	atomic_uint_fast64_t publishers;             /* gauge */
 	atomic_uint_fast64_t publishes_total;
 	atomic_uint_fast64_t rtmp_rejects[REJECT_N];

@@ -12,6 +12,12 @@
 const struct conf_desc origin_conf_desc[] = {
 	{ "rtmp_listen", CONF_ADDR, F(rtmp_listen), ":1935", 0, 0, NULL, 0,
 	  "RTMP ingest address (host:port; empty host: all)" },
+	{ "rtmps_listen", CONF_ADDR, F(rtmps_listen), ":1936", 0, 0, NULL, 0,
+	  "RTMPS (RTMP over TLS) ingest address; used only when rtmps_cert is set" },
+	{ "rtmps_cert", CONF_STR, F(rtmps_cert), NULL, 0, 0, NULL, 0,
+	  "PEM certificate chain for RTMPS, leaf first (unset: no RTMPS; reread on SIGHUP)" },
+	{ "rtmps_key", CONF_STR, F(rtmps_key), NULL, 0, 0, NULL, 0,
+	  "PEM private key of rtmps_cert, unencrypted (reread on SIGHUP)" },
 	{ "http_listen", CONF_ADDR, F(http_listen), ":8080", 0, 0, NULL, 0,
 	  "HTTP address for HLS, /healthz, /metrics and /api/v1" },
 	{ "https_listen", CONF_ADDR, F(https_listen), NULL, 0, 0, NULL, 0,

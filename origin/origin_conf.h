@@ -2,7 +2,8 @@
  * origin_conf: the settings of cdn-origin, as one conf table (common/conf.h).
  *
  * Every setting has a default, so the origin runs with no config file:
- * RTMP on :1935, HTTP on :8080, data in /var/lib/cdn. `cdn-origin -t` prints
+ * RTMP on :1935, HTTP on :8080, data in /var/lib/cdn. RTMPS (on :1936) is
+ * on only when rtmps_cert and rtmps_key are set. `cdn-origin -t` prints
  * the effective config; docs/origin.conf.example lists every key.
  */
 #ifndef CDN_ORIGIN_CONF_H
@@ -15,6 +16,9 @@
 
 struct origin_cfg {
 	char *rtmp_listen;            /* ADDR */
+	char *rtmps_listen;           /* ADDR; only with rtmps_cert */
+	char *rtmps_cert;             /* PEM chain; unset: no RTMPS listener */
+	char *rtmps_key;              /* PEM key of rtmps_cert */
 	char *http_listen;            /* ADDR */
 	char *https_listen;           /* ADDR, unset: no HTTPS */
 	char *tls_cert;               /* PEM chain for HTTPS */

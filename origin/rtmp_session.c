@@ -50,7 +50,8 @@ struct rtmp_session {
 	const struct origin_cfg *cfg;
 	struct keys *keys;
 	char peer[64];
-	char ctx[160];                /* log context: "rtmp c=N peer [stream]" */
+	char ctx[160];                /* log context: "rtmp|rtmps peer [stream]" */
+	const char *proto;            /* "rtmp" or "rtmps", static */
 	enum sess_state state;
 	struct rtmp_hs hs;
 	struct rtmp_chunk_rd rd;
@@ -584,7 +585,7 @@ cmd_publish(struct rtmp_session *s, uint32_t msid, const struct amf0_val *namev)
 	p.window = (unsigned)s->cfg->playlist_window;
 	p.grace_ms = s->cfg->segment_grace_ms;
 	p.persist_dir = s->cfg->persist_dir;
-	snprintf(s->ctx, sizeof(s->ctx), "rtmp %s %s", s->peer, p.name);
+	snprintf(s->ctx, sizeof(s->ctx), "%s %s %s", s->proto, s->peer, p.name);
 	log_ctx_set("%s", s->ctx);
 	s->stream = stream_publish(&p);
 	if (s->stream == NULL) {
@@ -743,8 +744,8 @@ on_message(void *arg, const struct rtmp_msg *m)
 /* ---- public ------------------------------------------------------------------ */
 
 struct rtmp_session *
-rtmp_session_new(const struct origin_cfg *cfg, struct keys *keys, const char *peer,
-    int64_t now_ms)
+rtmp_session_new(const struct origin_cfg *cfg, struct keys *keys, const char *proto,
+    const char *peer, int64_t now_ms)
 {
 	struct rtmp_session *s = xcalloc(1, sizeof(*s));
 	struct rtmp_chunk_limits lim;
@@ -754,7 +755,8 @@ rtmp_session_new(const struct origin_cfg *cfg, struct keys *keys, const char *pe
 	s->cfg = cfg;
 	s->keys = keys;
 	snprintf(s->peer, sizeof(s->peer), "%s", peer);
-	snprintf(s->ctx, sizeof(s->ctx), "rtmp %s", peer);
+	s->proto = proto;
+	snprintf(s->ctx, sizeof(s->ctx), "%s %s", proto, peer);
 	s->created_ms = s->last_rx_ms = now_ms;
 	rtmp_hs_server_init(&s->hs, (uint32_t)now_ms);
 	lim.max_chunk_size = (uint32_t)cfg->rtmp_max_chunk_size;
