@@ -82,6 +82,7 @@ struct rtmp_session {
 	bool have_ts[2];
 	struct seg_mux *mux;
 	bool mux_video, mux_audio;    /* tracks the running packager has */
+	bool mux_init_set;            /* fMP4: its init segment went to the stream */
 	struct pending_pkt *pending;
 	size_t n_pending, pending_bytes;
 };
@@ -184,12 +185,14 @@ emit_segment(void *arg, struct seg_out *seg)
 	const uint8_t *init;
 	size_t init_len;
 
-	/* fMP4: the init segment exists once the first fragment was flushed. */
-	if (s->cfg->segment_format == SEG_FMT_FMP4 &&
+	/* fMP4: the init segment exists once the first fragment was flushed;
+	 * each packager has its own, under a new name. */
+	if (s->cfg->segment_format == SEG_FMT_FMP4 && !s->mux_init_set &&
 	    seg_mux_init_segment(s->mux, &init, &init_len) == 0) {
 		int rc = stream_set_init(s->stream, init, init_len);
 		if (rc != 0)
 			return rc;
+		s->mux_init_set = true;
 	}
 	return stream_add_segment(s->stream, seg);
 }
@@ -231,7 +234,8 @@ mux_start(struct rtmp_session *s)
 
 	p.format = s->cfg->segment_format;
 	p.target_ms = s->cfg->segment_target_ms;
-	p.max_gap_ms = 5000 > 2 * p.target_ms ? 5000 : 2 * p.target_ms;
+	p.max_gap_ms = s->cfg->max_gap_ms;
+	p.keyframe_timeout_ms = s->cfg->keyframe_timeout_ms;
 	p.seg_max_bytes = s->cfg->segment_max_bytes;
 	p.has_video = s->have_avcc;
 	p.avcc = s->avcc.data;
@@ -252,6 +256,7 @@ mux_start(struct rtmp_session *s)
 	}
 	s->mux_video = p.has_video;
 	s->mux_audio = p.has_audio;
+	s->mux_init_set = false;
 	log_info("packaging %s%s%s as %s, %lld ms segments", p.has_video ? "H.264" : "",
 	    p.has_video && p.has_audio ? " + " : "", p.has_audio ? "AAC" : "",
 	    p.format == SEG_FMT_FMP4 ? "fMP4" : "MPEG-TS", (long long)p.target_ms);
@@ -583,6 +588,7 @@ cmd_publish(struct rtmp_session *s, uint32_t msid, const struct amf0_val *namev)
 	p.target_ms = s->cfg->segment_target_ms;
 	p.window = (unsigned)s->cfg->playlist_window;
 	p.grace_ms = s->cfg->segment_grace_ms;
+	p.republish_grace_ms = s->cfg->republish_grace_ms;
 	p.persist_dir = s->cfg->persist_dir;
 	snprintf(s->ctx, sizeof(s->ctx), "rtmp %s %s", s->peer, p.name);
 	log_ctx_set("%s", s->ctx);
@@ -610,7 +616,8 @@ end_publishing(struct rtmp_session *s)
 	if (mux_stop(s) != 0)
 		log_warnx("the last segment could not be written");
 	pending_clear(s);
-	stream_unpublish(s->stream);
+	/* A revoked key cannot come back; anything else may (republish_grace). */
+	stream_unpublish(s->stream, stream_is_kicked(s->stream));
 	s->stream = NULL;
 	s->state = SESS_COMMANDS;
 	METRIC_SUB(publishers, 1);
