@@ -10,6 +10,14 @@
  * Timestamps: RTMP's are 32-bit milliseconds; they are unwrapped into a
  * 64-bit timeline per track, so a stream running past 49.7 days or an
  * encoder starting near 2^32 keeps going.
+ *
+ * Bad media is skipped, not fatal: a malformed FLV tag, a malformed or
+ * missing sequence header (media before it) or an unsupported codec drops
+ * the packet and the publisher stays connected, since encoders recover with
+ * the next header and a dropped publisher would cut every viewer. Each kind
+ * of problem is logged (with the stream name, from the log context) at its
+ * first occurrence and then every 1000th. The RTMP layer itself (chunks,
+ * commands) still closes the connection on garbage: there is no resync.
  */
 #include "config.h"
 
@@ -38,6 +46,10 @@
 #define PENDING_MAX_PKTS 600          /* held before the packager starts */
 #define PENDING_MAX_BYTES (16u << 20)
 #define PENDING_MAX_SPAN_MS 3000      /* start anyway once this much media waits */
+#define BAD_LOG_EVERY 1000            /* bad media is logged at the 1st and every Nth */
+
+enum bad_media { BAD_VIDEO_TAG, BAD_AUDIO_TAG, BAD_AVC_HEADER, BAD_AAC_HEADER,
+	NO_AVC_HEADER, NO_AAC_HEADER, N_BAD };
 
 struct pending_pkt {
 	struct media_pkt pkt;
@@ -77,6 +89,7 @@ struct rtmp_session {
 	bool meta_video, meta_audio;  /* onMetaData announced these tracks */
 	int meta_width, meta_height;
 	bool warned_video_codec, warned_audio_codec;
+	uint64_t n_bad[N_BAD];        /* bad media skipped, per kind */
 	int64_t last_dts[2];          /* unwrapped, per track */
 	uint32_t last_ts32[2];
 	bool have_ts[2];
@@ -354,6 +367,16 @@ unwrap_ts(struct rtmp_session *s, int track, uint32_t ts)
 	return s->last_dts[track];
 }
 
+/* Count a skipped packet; true when this one should be logged. */
+static bool
+bad_media(struct rtmp_session *s, enum bad_media kind)
+{
+	uint64_t n = ++s->n_bad[kind];
+
+	METRIC_ADD(media_skipped, 1);
+	return n == 1 || n % BAD_LOG_EVERY == 0;
+}
+
 static int
 on_video(struct rtmp_session *s, const struct rtmp_msg *m)
 {
@@ -362,7 +385,9 @@ on_video(struct rtmp_session *s, const struct rtmp_msg *m)
 	int rc;
 
 	if (flv_video_parse(m->data, m->len, &v) != 0) {
-		log_warnx("malformed video message of %zu bytes: dropped", m->len);
+		if (bad_media(s, BAD_VIDEO_TAG))
+			log_warnx("malformed video tag of %zu bytes: skipped (%llu so far)",
+			    m->len, (unsigned long long)s->n_bad[BAD_VIDEO_TAG]);
 		return 0;
 	}
 	if (v.frame_type == FLV_FRAME_COMMAND || v.len == 0)
@@ -384,7 +409,10 @@ on_video(struct rtmp_session *s, const struct rtmp_msg *m)
 		buf_reset(&s->avcc);
 		if (buf_append(&s->avcc, v.data, v.len) != 0 ||
 		    h264_config_parse(s->avcc.data, s->avcc.len, &c) != 0) {
-			log_warnx("malformed AVC sequence header: video dropped");
+			if (bad_media(s, BAD_AVC_HEADER))
+				log_warnx("malformed AVC sequence header (%zu bytes): video "
+				    "skipped until a valid one (%llu so far)", v.len,
+				    (unsigned long long)s->n_bad[BAD_AVC_HEADER]);
 			s->have_avcc = false;
 			return 0;
 		}
@@ -394,8 +422,15 @@ on_video(struct rtmp_session *s, const struct rtmp_msg *m)
 		    c.level_idc);
 		return s->mux ? mux_restart(s) : 0;
 	}
-	if (v.packet_type != FLV_AVC_NALU || !s->have_avcc)
+	if (v.packet_type != FLV_AVC_NALU)
 		return 0;
+	if (!s->have_avcc) {
+		if (bad_media(s, NO_AVC_HEADER))
+			log_warnx("H.264 video without a (valid) AVC sequence header: "
+			    "skipped until one comes (%llu so far)",
+			    (unsigned long long)s->n_bad[NO_AVC_HEADER]);
+		return 0;
+	}
 	pkt.kind = MEDIA_VIDEO;
 	pkt.dts_ms = unwrap_ts(s, MEDIA_VIDEO, m->timestamp);
 	pkt.cts_ms = v.cts_ms;
@@ -413,7 +448,9 @@ on_audio(struct rtmp_session *s, const struct rtmp_msg *m)
 	struct media_pkt pkt;
 
 	if (flv_audio_parse(m->data, m->len, &a) != 0) {
-		log_warnx("malformed audio message of %zu bytes: dropped", m->len);
+		if (bad_media(s, BAD_AUDIO_TAG))
+			log_warnx("malformed audio tag of %zu bytes: skipped (%llu so far)",
+			    m->len, (unsigned long long)s->n_bad[BAD_AUDIO_TAG]);
 		return 0;
 	}
 	if (a.sound_format != FLV_AUDIO_AAC) {
@@ -433,7 +470,10 @@ on_audio(struct rtmp_session *s, const struct rtmp_msg *m)
 		buf_reset(&s->asc);
 		if (buf_append(&s->asc, a.data, a.len) != 0 ||
 		    aac_config_parse(s->asc.data, s->asc.len, &c) != 0) {
-			log_warnx("malformed AAC sequence header: audio dropped");
+			if (bad_media(s, BAD_AAC_HEADER))
+				log_warnx("malformed AAC sequence header (%zu bytes): audio "
+				    "skipped until a valid one (%llu so far)", a.len,
+				    (unsigned long long)s->n_bad[BAD_AAC_HEADER]);
 			s->have_asc = false;
 			return 0;
 		}
@@ -443,8 +483,15 @@ on_audio(struct rtmp_session *s, const struct rtmp_msg *m)
 		    c.channels);
 		return s->mux ? mux_restart(s) : 0;
 	}
-	if (!s->have_asc || a.len == 0)
+	if (a.len == 0)
 		return 0;
+	if (!s->have_asc) {
+		if (bad_media(s, NO_AAC_HEADER))
+			log_warnx("AAC audio without a (valid) AudioSpecificConfig: "
+			    "skipped until one comes (%llu so far)",
+			    (unsigned long long)s->n_bad[NO_AAC_HEADER]);
+		return 0;
+	}
 	pkt.kind = MEDIA_AUDIO;
 	pkt.dts_ms = unwrap_ts(s, MEDIA_AUDIO, m->timestamp);
 	pkt.cts_ms = 0;
