@@ -719,6 +719,7 @@ stream_is_kicked(const struct stream *s)
 void
 stream_registry_sweep(int64_t now)
 {
+	log_ctx_clear();   /* not any one session's: the lines name their stream */
 	pthread_mutex_lock(&reg_lock);
 	for (int i = 0; i < N_BUCKETS; i++) {
 		struct stream **pp = &buckets[i];
