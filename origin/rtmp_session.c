@@ -38,6 +38,7 @@
 #include "rtmp_session.h"
 #include "seg_mux.h"
 #include "stream.h"
+#include "ts_unwrap.h"
 #include "xalloc.h"
 
 #define OUR_CHUNK_SIZE 4096
@@ -90,9 +91,7 @@ struct rtmp_session {
 	int meta_width, meta_height;
 	bool warned_video_codec, warned_audio_codec;
 	uint64_t n_bad[N_BAD];        /* bad media skipped, per kind */
-	int64_t last_dts[2];          /* unwrapped, per track */
-	uint32_t last_ts32[2];
-	bool have_ts[2];
+	struct ts_unwrap ts;          /* RTMP's 32-bit clock, per track */
 	struct seg_mux *mux;
 	bool mux_video, mux_audio;    /* tracks the running packager has */
 	bool mux_init_set;            /* fMP4: its init segment went to the stream */
@@ -351,22 +350,6 @@ mux_restart(struct rtmp_session *s)
 	return rc ? rc : mux_start(s);
 }
 
-static int64_t
-unwrap_ts(struct rtmp_session *s, int track, uint32_t ts)
-{
-	if (!s->have_ts[track]) {
-		s->have_ts[track] = true;
-		s->last_ts32[track] = ts;
-		/* Start the other track's clock in the same epoch. */
-		s->last_dts[track] = s->have_ts[!track] ?
-		    s->last_dts[!track] + (int32_t)(ts - s->last_ts32[!track]) : ts;
-		return s->last_dts[track];
-	}
-	s->last_dts[track] += (int32_t)(ts - s->last_ts32[track]);
-	s->last_ts32[track] = ts;
-	return s->last_dts[track];
-}
-
 /* Count a skipped packet; true when this one should be logged. */
 static bool
 bad_media(struct rtmp_session *s, enum bad_media kind)
@@ -432,7 +415,7 @@ on_video(struct rtmp_session *s, const struct rtmp_msg *m)
 		return 0;
 	}
 	pkt.kind = MEDIA_VIDEO;
-	pkt.dts_ms = unwrap_ts(s, MEDIA_VIDEO, m->timestamp);
+	pkt.dts_ms = ts_unwrap(&s->ts, MEDIA_VIDEO, m->timestamp);
 	pkt.cts_ms = v.cts_ms;
 	pkt.is_key = v.is_key;
 	pkt.data = v.data;
@@ -493,7 +476,7 @@ on_audio(struct rtmp_session *s, const struct rtmp_msg *m)
 		return 0;
 	}
 	pkt.kind = MEDIA_AUDIO;
-	pkt.dts_ms = unwrap_ts(s, MEDIA_AUDIO, m->timestamp);
+	pkt.dts_ms = ts_unwrap(&s->ts, MEDIA_AUDIO, m->timestamp);
 	pkt.cts_ms = 0;
 	pkt.is_key = true;
 	pkt.data = a.data;
