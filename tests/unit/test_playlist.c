@@ -412,7 +412,7 @@ t_scripted_discontinuity(void)
 	struct script_out o = { .n = 0 };
 	struct seg_mux *m;
 	struct pl_seg segs[32] = { 0 };
-	char uris[32][16];
+	char uris[32][32];  /* room for any size_t: -Wformat-truncation */
 	struct pl_media pl = { 0 };
 	struct buf b;
 	int64_t max_dur = 0;
