@@ -314,6 +314,7 @@ main(int argc, char **argv)
 		log_info("%s: ending every stream, then stopping", strsignal(sig));
 	rtmp_server_free(rtmp);   /* each publisher's playlist gets EXT-X-ENDLIST */
 	rtmp = NULL;
+	stream_registry_end_all();   /* no one can return now: end the waits too */
 	rc = sig > 0 ? 0 : 1;
 out:
 	rtmp_server_free(rtmp);

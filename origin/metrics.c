@@ -61,6 +61,10 @@ metrics_render(struct buf *o, uint64_t streams)
 	buf_printf(o, "# HELP cdn_origin_segments_total HLS segments made.\n"
 	    "# TYPE cdn_origin_segments_total counter\ncdn_origin_segments_total %llu\n",
 	    LOAD(metrics.segments_total));
+	buf_printf(o, "# HELP cdn_origin_media_skipped_total Media packets skipped: "
+	    "malformed FLV tags, or media without a valid sequence header.\n"
+	    "# TYPE cdn_origin_media_skipped_total counter\ncdn_origin_media_skipped_total %llu\n",
+	    LOAD(metrics.media_skipped));
 	buf_printf(o, "# HELP cdn_origin_http_requests_total HTTP requests by status.\n"
 	    "# TYPE cdn_origin_http_requests_total counter\n");
 	for (unsigned s = 100; s < 600; s++) {

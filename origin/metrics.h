@@ -32,6 +32,7 @@ struct origin_metrics {
 	atomic_uint_fast64_t bytes_in;               /* RTMP bytes received */
 	atomic_uint_fast64_t bytes_out;              /* HTTP body bytes sent */
 	atomic_uint_fast64_t segments_total;
+	atomic_uint_fast64_t media_skipped;          /* malformed or headerless media packets */
 	atomic_uint_fast64_t http_requests[600];     /* by status code */
 };
 

@@ -31,6 +31,9 @@ struct origin_cfg {
 	long long segment_target_ms;
 	long long playlist_window;
 	long long segment_grace_ms;   /* segments and ended playlists outlive the window */
+	long long republish_grace_ms; /* a stream waits this long for its publisher to return */
+	long long keyframe_timeout_ms;/* video without a keyframe this long: logged, forced cut */
+	long long max_gap_ms;         /* a timestamp jump above this: cut + discontinuity */
 	char *persist_dir;            /* also write segments here (unset: memory only) */
 	uint64_t segment_max_bytes;
 	long long publisher_idle_ms;  /* drop a publisher that sends nothing for this long */

@@ -4,7 +4,10 @@
 . "$top_srcdir/tests/lib/itest.sh"
 need "$FFMPEG" curl
 
-start_origin o -o playlist_window=2 -o segment_grace=3s -o persist_dir="$T_DIR/p"
+# republish_grace=0: this test checks that the playlist ends as soon as the
+# publisher goes (the wait for a returning publisher is origin_republish.sh's).
+start_origin o -o playlist_window=2 -o segment_grace=3s -o persist_dir="$T_DIR/p" \
+	-o republish_grace=0
 KEY=$(new_key acme x)
 make_media "$T_DIR/in.flv" 14
 publish_file "$T_DIR/in.flv" "$KEY"

@@ -64,7 +64,7 @@ check "  and opens no RTMPS port" sh -c "! grep -q 'RTMPS on port' '$ORIGIN_LOG'
 stop_pid "$ORIGIN_PID"
 
 # ---- RTMPS ----------------------------------------------------------------------
-start_origin tls -o rtmps_listen=127.0.0.1:0 -o rtmps_cert="$CERT" -o rtmps_key="$KEYF" \
+start_origin tls -o republish_grace=0 -o rtmps_listen=127.0.0.1:0 -o rtmps_cert="$CERT" -o rtmps_key="$KEYF" \
 	-o handshake_timeout=2s -o playlist_window=4 -o segment_target=2s
 RTMPS_PORT=$(sed -n 's/.*RTMPS on port \([0-9]*\).*/\1/p' "$ORIGIN_LOG" | head -1)
 check "the origin logs its RTMPS port" test -n "$RTMPS_PORT"
