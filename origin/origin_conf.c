@@ -94,7 +94,7 @@ const struct conf_desc origin_conf_desc[] = {
 	{ "rtmp_max_per_ip", CONF_INT, F(rtmp_max_per_ip), "200", 0, 100000, NULL, 0,
 	  "RTMP and RTMPS connections per client address, handshakes included (0: no limit)" },
 	{ "max_publishers", CONF_INT, F(max_publishers), "500", 1, 100000, NULL, 0,
-	  "publishers at once; one more is refused with NetStream.Publish.Rejected" },
+	  "publishers at once (RTMP and RTMPS); one more is refused (NetStream.Publish.BadName, \"Server full\")" },
 };
 
 const size_t origin_conf_n = sizeof(origin_conf_desc) / sizeof(origin_conf_desc[0]);
