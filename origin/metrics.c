@@ -8,7 +8,7 @@
 struct origin_metrics metrics;
 
 static const char *const reject_names[REJECT_N] = {
-	"bad_key", "busy", "limit", "protocol", "timeout",
+	"bad_key", "busy", "limit", "protocol", "timeout", "per_ip", "max_publishers",
 };
 
 void

@@ -17,6 +17,8 @@ enum rtmp_reject {
 	REJECT_LIMIT,           /* connection limit */
 	REJECT_PROTOCOL,        /* malformed handshake, chunk or command */
 	REJECT_IDLE,            /* idle or handshake timeout */
+	REJECT_PER_IP,          /* rtmp_max_per_ip */
+	REJECT_PUBLISHERS,      /* max_publishers */
 	REJECT_N
 };
 

@@ -68,10 +68,10 @@ const struct conf_desc origin_conf_desc[] = {
 	  "HTTP worker threads" },
 	{ "http_max_connections", CONF_INT, F(http_max_connections), "4096", 1, 1000000, NULL, 0,
 	  "HTTP connections at once" },
-	{ "http_max_per_ip", CONF_INT, F(http_max_per_ip), "0", 0, 1000000, NULL, 0,
-	  "HTTP connections per client address (0: no limit)" },
+	{ "http_max_per_ip", CONF_INT, F(http_max_per_ip), "256", 0, 1000000, NULL, 0,
+	  "HTTP connections per client address (0: no limit); more are closed at accept" },
 	{ "http_timeout", CONF_MSEC, F(http_timeout_ms), "30s", 1000, 3600000, NULL, 0,
-	  "idle HTTP connections are closed after this" },
+	  "idle HTTP connections are closed after this, and a request head (with its body) must be in within it" },
 	{ "accounting_token", CONF_STR, F(accounting_token), NULL, 0, 0, NULL, 0,
 	  "token edges ship accounting with (default: data_dir/accounting.token, created at first start)" },
 	{ "node_name", CONF_STR, F(node_name), NULL, 0, 0, NULL, 0,
@@ -90,6 +90,17 @@ const struct conf_desc origin_conf_desc[] = {
 	  "a dashboard login lasts this long" },
 	{ "log_level", CONF_ENUM, F(log_level), "info", 0, 0, "err|warn|info|debug", 0,
 	  "least severe level logged" },
+	/* Limits (docs/operations.md, "Limits"). */
+	{ "http_max_header_bytes", CONF_SIZE, F(http_max_header_bytes), "32K", 4096, 1 << 20, NULL, 0,
+	  "memory per HTTP connection for the request head; a larger head gets 431" },
+	{ "http_max_url_bytes", CONF_SIZE, F(http_max_url_bytes), "4K", 256, 1 << 20, NULL, 0,
+	  "longest HTTP request target (path and query); a longer one gets 414" },
+	{ "http_max_body_bytes", CONF_SIZE, F(http_max_body_bytes), "4M", 1024, 1LL << 30, NULL, 0,
+	  "largest HTTP request body (admin forms, accounting shipments); a larger one gets 413" },
+	{ "rtmp_max_per_ip", CONF_INT, F(rtmp_max_per_ip), "200", 0, 100000, NULL, 0,
+	  "RTMP and RTMPS connections per client address, handshakes included (0: no limit)" },
+	{ "max_publishers", CONF_INT, F(max_publishers), "500", 1, 100000, NULL, 0,
+	  "publishers at once (RTMP and RTMPS); one more is refused (NetStream.Publish.BadName, \"Server full\")" },
 };
 
 const size_t origin_conf_n = sizeof(origin_conf_desc) / sizeof(origin_conf_desc[0]);

@@ -55,6 +55,12 @@ struct origin_cfg {
 	long long edge_poll_ms;
 	long long dashboard_session_ttl_ms;
 	int log_level;                /* enum log_level */
+	/* Limits */
+	uint64_t http_max_header_bytes;   /* MHD connection memory: 431 past it */
+	uint64_t http_max_url_bytes;      /* 414 past it */
+	uint64_t http_max_body_bytes;     /* 413 past it */
+	long long rtmp_max_per_ip;        /* 0: no limit */
+	long long max_publishers;
 };
 
 extern const struct conf_desc origin_conf_desc[];

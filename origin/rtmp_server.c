@@ -18,6 +18,7 @@
 
 #include "clock.h"
 #include "buf.h"
+#include "ip_count.h"
 #include "log.h"
 #include "metrics.h"
 #include "net.h"
@@ -35,6 +36,8 @@
 struct conn {
 	struct rtmp_xport x;    /* TCP or TLS: the only difference between them */
 	char peer[64];
+	struct ip_key ip;       /* counted in per_ip when ip_counted */
+	bool ip_counted;
 	struct buf in, out;
 	struct rtmp_session *sess;
 	bool want_write;
@@ -50,6 +53,9 @@ struct rtmp_server {
 	struct tls_server *tls;
 	struct conn *conns;
 	long long n_conns;
+	struct ip_count *per_ip;        /* connections per address; with rtmp_max_per_ip */
+	uint64_t per_ip_refused;        /* since the last log line */
+	int64_t per_ip_logged_ms;
 	void (*on_sighup)(void *arg);   /* reload, in the loop's thread */
 	void *on_sighup_arg;
 };
@@ -108,6 +114,8 @@ rtmp_server_new(const struct origin_cfg *cfg, struct keys *keys)
 	srv->epfd = -1;
 	srv->tls_lfd = -1;
 	srv->tls_port = -1;
+	if (cfg->rtmp_max_per_ip > 0 && (srv->per_ip = ip_count_new(256)) == NULL)
+		goto fail;
 	srv->lfd = net_listen_tcp(cfg->rtmp_listen, 511, &srv->port);
 	if (srv->lfd == -1)
 		goto fail;
@@ -126,6 +134,7 @@ fail:
 	if (srv->epfd != -1)
 		close(srv->epfd);
 	tls_server_free(srv->tls);
+	ip_count_free(srv->per_ip);
 	free(srv);
 	return NULL;
 }
@@ -153,6 +162,8 @@ conn_close(struct rtmp_server *srv, struct conn *c)
 	rtmp_xport_close(&c->x);
 	buf_fini(&c->in);
 	buf_fini(&c->out);
+	if (c->ip_counted)
+		ip_count_del(srv->per_ip, &c->ip);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -199,6 +210,33 @@ conn_flush(struct rtmp_server *srv, struct conn *c)
 }
 
 /*
+ * rtmp_max_per_ip: true when sa already holds that many connections. The
+ * refusal is counted; the log gets one line a second at most, so a flood
+ * from one address cannot flood the log.
+ */
+static bool
+per_ip_refuse(struct rtmp_server *srv, const struct sockaddr *sa, int64_t now)
+{
+	struct ip_key k;
+	char who[64];
+
+	if (srv->per_ip == NULL || ip_key_from_sa(sa, &k) != 0 ||
+	    ip_count_get(srv->per_ip, &k) < (unsigned long long)srv->cfg->rtmp_max_per_ip)
+		return false;
+	METRIC_ADD(rtmp_rejects[REJECT_PER_IP], 1);
+	srv->per_ip_refused++;
+	if (now - srv->per_ip_logged_ms >= 1000) {
+		net_addr_str(sa, who, sizeof(who));
+		log_warnx("rtmp_max_per_ip (%lld) reached: %llu connection(s) refused, the last "
+		    "from %s", srv->cfg->rtmp_max_per_ip, (unsigned long long)srv->per_ip_refused,
+		    who);
+		srv->per_ip_refused = 0;
+		srv->per_ip_logged_ms = now;
+	}
+	return true;
+}
+
+/*
  * Accept on lfd; with tls, connections speak TLS first. Both kinds share
  * one connection limit, and the session's handshake deadline starts at
  * accept, so it covers the TLS handshake too.
@@ -228,6 +266,10 @@ accept_all(struct rtmp_server *srv, int lfd, struct tls_server *tls, int64_t now
 			METRIC_ADD(rtmp_rejects[REJECT_LIMIT], 1);
 			log_warnx("rtmp_max_connections (%lld) reached: connection refused",
 			    srv->cfg->rtmp_max_connections);
+			close(fd);
+			continue;
+		}
+		if (per_ip_refuse(srv, (struct sockaddr *)&ss, now)) {
 			close(fd);
 			continue;
 		}
@@ -264,6 +306,8 @@ accept_all(struct rtmp_server *srv, int lfd, struct tls_server *tls, int64_t now
 			srv->conns->prev = c;
 		srv->conns = c;
 		srv->n_conns++;
+		if (srv->per_ip && ip_key_from_sa((struct sockaddr *)&ss, &c->ip) == 0)
+			c->ip_counted = ip_count_add(srv->per_ip, &c->ip) > 0;
 		METRIC_ADD(rtmp_connections, 1);
 		if (tls)
 			METRIC_ADD(rtmps_connections, 1);
@@ -474,5 +518,6 @@ rtmp_server_free(struct rtmp_server *srv)
 		close(srv->tls_lfd);
 	close(srv->epfd);
 	tls_server_free(srv->tls);
+	ip_count_free(srv->per_ip);
 	free(srv);
 }

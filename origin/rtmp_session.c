@@ -609,6 +609,13 @@ cmd_publish(struct rtmp_session *s, uint32_t msid, const struct amf0_val *namev)
 	}
 	if (rc != 0)
 		return refuse_publish(s, msid, REJECT_BAD_KEY, "Key check failed, try again");
+	/* Publishers come and go only on the RTMP thread: no race here. */
+	if ((long long)atomic_load(&metrics.publishers) >= s->cfg->max_publishers) {
+		log_warnx("publish refused: max_publishers (%lld) reached (stream %s)",
+		    s->cfg->max_publishers, s->key.stream);
+		return refuse_publish(s, msid, REJECT_PUBLISHERS,
+		    "Server full: max_publishers reached, try again later");
+	}
 
 	snprintf(p.name, sizeof(p.name), "%s", s->key.stream);
 	snprintf(p.customer, sizeof(p.customer), "%s", s->key.customer);
