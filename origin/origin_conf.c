@@ -72,6 +72,8 @@ const struct conf_desc origin_conf_desc[] = {
 	  "a dashboard login lasts this long" },
 	{ "log_level", CONF_ENUM, F(log_level), "info", 0, 0, "err|warn|info|debug", 0,
 	  "least severe level logged" },
+	{ "token_max_ttl", CONF_MSEC, F(token_max_ttl_ms), "720h", 60000, 8784LL * 3600000, NULL, 0,
+	  "longest lifetime of a playback token minted by the admin API (docs/access.md)" },
 };
 
 const size_t origin_conf_n = sizeof(origin_conf_desc) / sizeof(origin_conf_desc[0]);

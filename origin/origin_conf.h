@@ -45,6 +45,7 @@ struct origin_cfg {
 	long long edge_poll_ms;
 	long long dashboard_session_ttl_ms;
 	int log_level;                /* enum log_level */
+	long long token_max_ttl_ms;   /* tokens minted by POST /api/v1/tokens */
 };
 
 extern const struct conf_desc origin_conf_desc[];
