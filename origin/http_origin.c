@@ -142,6 +142,13 @@ serve_blob(struct MHD_Connection *conn, struct req *rq, struct blob *b, bool is_
 		}
 		MHD_add_response_header(r, "ETag", b->etag);
 		MHD_add_response_header(r, "Cache-Control", cc);
+		if (access && owner) {
+			/* An edge revalidating a playlist learns the mode all the same. */
+			MHD_add_response_header(r, "X-CDN-Customer", owner->name);
+			if (owner->stream[0])
+				MHD_add_response_header(r, "X-CDN-Stream", owner->stream);
+			MHD_add_response_header(r, "X-CDN-Access", access);
+		}
 		blob_unref(b);
 		return ho_queue(conn, rq, MHD_HTTP_NOT_MODIFIED, r, 0);
 	}
