@@ -225,6 +225,7 @@ cache_insert(struct cache *c, const char *key, const char *upath, struct cobj *p
 	n = strcspn(upath, "?");
 	o->is_playlist = n >= 5 && memcmp(upath + n - 5, ".m3u8", 5) == 0;
 	o->content_length = -1;
+	o->access = -1;
 	o->fresh_until_ms = 0;
 	o->last_access_ms = cache_now_ms();
 	o->refs = 1;  /* the caller's */

@@ -97,6 +97,9 @@ struct cobj {
 	char extra_hdrs[COBJ_HDRS_MAX]; /* "Name: value\n" for Access-Control-* */
 	char internal_hdrs[512];      /* "Name: value\n" for X-CDN-* (never sent) */
 	struct acct_customer *acct;   /* the owner, from X-CDN-Customer (never freed) */
+	char owner[65];               /* X-CDN-Customer, X-CDN-Stream ("" when absent) */
+	char owner_stream[65];
+	int access;                   /* X-CDN-Access (enum play_access), -1 when absent */
 	int64_t content_length;       /* -1 when unknown */
 	int64_t upstream_age_s;
 	int64_t fetched_ms;           /* when the headers arrived (monotonic) */

@@ -70,6 +70,12 @@ const struct conf_desc edge_conf_desc[] = {
 	  "this edge's name in accounting (default: edge-<hostname>)" },
 	{ "accounting_flush", CONF_MSEC, F(accounting_flush_ms), "10s", 1000, 300000, NULL, 0,
 	  "how often counters are written to disk and shipped; a crash loses at most this" },
+	{ "token_secrets_url", CONF_STR, F(token_secrets_url), NULL, 0, 0, NULL, 0,
+	  "where playback secrets are fetched (default: each upstream + /api/v1/edge/secrets, in order)" },
+	{ "token_secrets_refresh", CONF_MSEC, F(token_secrets_refresh_ms), "30s", 1000, 3600000, NULL, 0,
+	  "how often playback secrets are fetched from the origin (docs/access.md)" },
+	{ "token_secrets_retry", CONF_MSEC, F(token_secrets_retry_ms), "5s", 100, 600000, NULL, 0,
+	  "after a token fails to verify or a fetch fails, fetch again no sooner than this" },
 	{ "log_level", CONF_ENUM, F(log_level), "info", 0, 0, "err|warn|info|debug", 0,
 	  "least severe level logged" },
 };

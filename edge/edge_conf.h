@@ -44,6 +44,9 @@ struct edge_cfg {
 	char *accounting_token_file;
 	char *node_name;                /* default: edge-<hostname> */
 	long long accounting_flush_ms;
+	char *token_secrets_url;        /* default: each upstream + /api/v1/edge/secrets */
+	long long token_secrets_refresh_ms;
+	long long token_secrets_retry_ms;
 	/* Not a setting: the token read from accounting_token_file, or NULL.
 	 * Upstream fetches carry it (X-CDN-Edge), so the origin or a parent
 	 * edge knows the request is an edge's, not a viewer's, for billing. */

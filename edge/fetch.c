@@ -65,6 +65,7 @@ struct fetcher {
 	const struct edge_cfg *cfg;
 	struct upstream_set *ups;
 	struct cache *cache;
+	struct edge_access *access;
 	CURLM *multi;
 	pthread_t thread;
 	bool started;
@@ -113,6 +114,14 @@ publish_headers(struct fetcher *f, struct job *j)
 	memcpy(o->extra_hdrs, j->rh.extra, j->rh.extra_len + 1);
 	memcpy(o->internal_hdrs, j->rh.internal, j->rh.internal_len + 1);
 	o->acct = j->rh.customer[0] ? acct_stream(j->rh.customer, j->rh.stream) : NULL;
+	snprintf(o->owner, sizeof(o->owner), "%s", j->rh.customer);
+	snprintf(o->owner_stream, sizeof(o->owner_stream), "%s", j->rh.stream);
+	o->access = j->rh.access;
+	/* A playlist is refetched every TTL: the freshest word on the stream's
+	 * access mode, for its segments too (docs/access.md). */
+	if (o->is_playlist && o->status == 200 && j->rh.access >= 0)
+		edge_access_learn(f->access, j->rh.stream, j->rh.customer,
+		    (enum play_access)j->rh.access);
 	o->content_length = j->rh.clen;
 	o->upstream_age_s = j->rh.age_s;
 	o->fetched_ms = now;
@@ -463,6 +472,12 @@ job_done(struct fetcher *f, struct job *j, CURLcode rc)
 		prev->fetched_ms = now;
 		prev->fresh_until_ms = freshness_ms(f->cfg, prev, &cc, now);
 		prev->last_fail_ms = 0;
+		if (prev->is_playlist && j->rh.access >= 0) {
+			/* A playlist unchanged still tells the current mode. */
+			prev->access = j->rh.access;
+			edge_access_learn(f->access, j->rh.stream, j->rh.customer,
+			    (enum play_access)j->rh.access);
+		}
 		if (o->linked)
 			cache_relink(f->cache, prev);
 		cache_unlink(f->cache, o);
@@ -626,12 +641,14 @@ fetch_main(void *arg)
 }
 
 struct fetcher *
-fetch_start(const struct edge_cfg *cfg, struct upstream_set *ups, struct cache *cache)
+fetch_start(const struct edge_cfg *cfg, struct upstream_set *ups, struct cache *cache,
+    struct edge_access *access)
 {
 	struct fetcher *f = xcalloc(1, sizeof(*f));
 
 	if (f == NULL)
 		return NULL;
+	f->access = access;
 	f->cfg = cfg;
 	f->ups = ups;
 	f->cache = cache;

@@ -21,17 +21,19 @@
 #define CDN_EDGE_FETCH_H
 
 #include "cache.h"
+#include "edge_access.h"
 #include "edge_conf.h"
 #include "upstream.h"
 
 struct fetcher;
 
 /*
- * Start the fetch thread. Borrows cfg, ups and cache for its lifetime.
+ * Start the fetch thread. Borrows cfg, ups, cache and access (which learns
+ * each playlist's access mode; may be NULL) for its lifetime.
  * Returns NULL on failure (logged).
  */
 struct fetcher *fetch_start(const struct edge_cfg *cfg, struct upstream_set *ups,
-    struct cache *cache);
+    struct cache *cache, struct edge_access *access);
 
 /*
  * Queue a fetch for o (PENDING, linked). Takes over one reference the

@@ -30,12 +30,14 @@
 #include <unistd.h>
 
 #include <microhttpd.h>
+#include <openssl/crypto.h>
 
 #include "clock.h"
 #include "access_log.h"
 #include "acct.h"
 #include "cache_control.h"
 #include "cache_key.h"
+#include "edge_access.h"
 #include "edge_metrics.h"
 #include "http_edge.h"
 #include "http_etag.h"
@@ -44,8 +46,10 @@
 #include "http_range.h"
 #include "json.h"
 #include "log.h"
+#include "m3u8_token.h"
 #include "net.h"
 #include "tls_cert.h"
+#include "play_token.h"
 #include "xalloc.h"
 
 #define EREQ_MAGIC 0xed9e4e01u
@@ -72,6 +76,7 @@ struct http_edge {
 	struct cache *cache;
 	struct fetcher *fetcher;
 	struct upstream_set *ups;
+	struct edge_access *access;
 	int port;
 	int64_t started_ms;
 	atomic_int active;           /* requests not yet completed */
@@ -97,6 +102,15 @@ struct ereq {
 	bool is_stream;
 	bool from_edge;              /* Via: cdn-edge: a child edge, not a viewer */
 	struct acct_customer *acct;  /* who pays for this response */
+	/* Playback access (docs/access.md), for /hls/<stream>/<object>. */
+	bool is_hls;
+	bool access_checked;         /* the token was judged for this request */
+	bool rewrite;                /* a valid token: carry it into a playlist */
+	bool has_token;
+	int rewrite_waits;           /* parked for a playlist to complete */
+	char stream[ACCT_CUSTOMER_MAX + 1];
+	char token[PLAY_TOKEN_MAX + 1];
+	struct play_token tok;
 	int64_t t0_us;
 	char client[48];
 	char method[8];
@@ -169,6 +183,10 @@ send_buf(struct ereq *rq, unsigned status, const char *ctype, const struct buf *
 }
 
 /* ---- own routes --------------------------------------------------------------- */
+
+static enum MHD_Result send_object_plain(struct ereq *rq, struct cobj *o,
+    enum edge_result res);
+static void park(struct ereq *rq, struct cobj *o, int64_t deadline_ms);
 
 static bool
 draining(const struct edge_cfg *cfg)
@@ -380,12 +398,166 @@ add_object_headers(struct MHD_Response *r, const struct cobj *o, enum edge_resul
 		MHD_add_response_header(r, "Accept-Ranges", "bytes");
 }
 
+/* ---- playback access ------------------------------------------------------ */
+
+/*
+ * Judge rq's token for a stream of customer with mode (docs/access.md):
+ * PLAY_OK to go on, else the verdict a 403 names. Records whether the
+ * token is valid (rq->rewrite), so a playlist carries it on. A token that
+ * does not verify on a stream that needs one may be signed with a secret
+ * this edge has not fetched yet: ask for a refresh (rate-limited).
+ */
+static enum play_verdict
+access_judge(struct ereq *rq, enum play_access mode, const char *customer)
+{
+	char sec[PLAY_SECRETS_MAX][PLAY_SECRET_MAX + 1];
+	const char *sv[PLAY_SECRETS_MAX];
+	enum play_verdict v;
+	size_t n = 0;
+	bool ok = false;
+
+	if (rq->has_token && customer && customer[0])
+		n = edge_access_secrets(rq->h->access, customer, sec);
+	for (size_t i = 0; i < n; i++)
+		sv[i] = sec[i];
+	v = play_check(mode, rq->has_token ? rq->token : NULL, rq->stream, sv, n,
+	    (int64_t)time(NULL), rq->client, &rq->tok, &ok);
+	OPENSSL_cleanse(sec, sizeof(sec));
+	if (v == PLAY_INVALID && rq->has_token)
+		edge_access_kick(rq->h->access);
+	rq->access_checked = true;
+	rq->rewrite = ok;
+	return v;
+}
+
+static enum MHD_Result
+send_forbidden(struct ereq *rq, enum play_verdict v)
+{
+	char msg[64];
+
+	rq->result = RES_ERROR;
+	EMETRIC_ADD(requests[RES_ERROR], 1);
+	log_debug("access: %s for %s: 403 %s", rq->path, rq->client, play_verdict_reason(v));
+	snprintf(msg, sizeof(msg), "%s\n", play_verdict_reason(v));
+	return send_text(rq, MHD_HTTP_FORBIDDEN, msg, NULL, NULL);
+}
+
+/*
+ * A complete playlist with rq's token carried into every URI. The body is
+ * this viewer's own: private, no ETag. Takes over the reference to o.
+ */
+static enum MHD_Result
+send_signed_playlist(struct ereq *rq, struct cobj *o, enum edge_result res)
+{
+	struct MHD_Response *r;
+	struct buf out;
+	char age[32], cc[300];
+	int64_t a = (cache_now_ms() - o->fetched_ms) / 1000 + o->upstream_age_s;
+	bool has_acao = false;
+	size_t len;
+	int rc;
+
+	buf_init(&out, M3U8_TOKEN_OUT_MAX);
+	rc = m3u8_token_rewrite(o->data, o->len, rq->tok.text, &out);
+	if (rc != 0) {
+		buf_fini(&out);
+		cobj_unref(rq->h->cache, o);
+		log_warnx("access: cannot carry a token into %s: %s", rq->path, strerror(-rc));
+		rq->result = RES_ERROR;
+		return send_text(rq, MHD_HTTP_BAD_GATEWAY, "playlist too large\n", NULL, NULL);
+	}
+	r = MHD_create_response_from_buffer(out.len, out.data, MHD_RESPMEM_MUST_COPY);
+	len = out.len;
+	buf_fini(&out);
+	if (r == NULL) {
+		cobj_unref(rq->h->cache, o);
+		return MHD_NO;
+	}
+	if (o->content_type[0])
+		MHD_add_response_header(r, "Content-Type", o->content_type);
+	/* "public" would let a shared cache hand this viewer's token to others. */
+	snprintf(cc, sizeof(cc), "private%s%s", o->cache_control[0] ? ", " : "",
+	    strncmp(o->cache_control, "public, ", 8) == 0 ? o->cache_control + 8 :
+	    strcmp(o->cache_control, "public") == 0 ? "" : o->cache_control);
+	MHD_add_response_header(r, "Cache-Control", cc);
+	add_header_lines(r, o->extra_hdrs, &has_acao);
+	if (!has_acao)
+		MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
+	snprintf(age, sizeof(age), "%lld", (long long)(a > 0 ? a : 0));
+	MHD_add_response_header(r, "Age", age);
+	MHD_add_response_header(r, "X-Cache", edge_result_header(res));
+	cobj_unref(rq->h->cache, o);
+	return queue(rq, MHD_HTTP_OK, r, len);
+}
+
 /*
  * Answer rq from o (FILLING or COMPLETE, headers known). Takes over the
  * caller's reference to o. Called without the cache lock.
  */
 static enum MHD_Result
 send_object(struct ereq *rq, struct cobj *o, enum edge_result res)
+{
+	/*
+	 * Playback access: viewers of a stream that is not public need a
+	 * valid token. The stream's mode is the one its newest playlist told
+	 * (edge_access), else the object's own X-CDN-Access; an object
+	 * without one came from an origin that does not enforce access.
+	 */
+	if (rq->is_hls && !rq->from_edge && o->status == 200 && !rq->access_checked) {
+		char customer[ACCT_CUSTOMER_MAX + 1];
+		enum play_access mode;
+		enum play_verdict v;
+
+		if (!edge_access_lookup(rq->h->access, rq->stream, &mode, customer)) {
+			mode = o->access >= 0 ? (enum play_access)o->access : PLAY_PUBLIC;
+			snprintf(customer, sizeof(customer), "%s", o->owner);
+		}
+		if ((v = access_judge(rq, mode, customer)) != PLAY_OK) {
+			cobj_unref(rq->h->cache, o);
+			return send_forbidden(rq, v);
+		}
+	}
+	if (rq->rewrite && o->is_playlist && o->status == 200 && !rq->from_edge) {
+		bool complete;
+		int64_t now = cache_now_ms();
+
+		cache_lock(rq->h->cache);
+		complete = o->state == COBJ_COMPLETE;
+		if (!complete && o->state == COBJ_FILLING &&
+		    !(rq->w.woken && rq->w.deadline_ms && now >= rq->w.deadline_ms) &&
+		    rq->rewrite_waits++ < 10000) {
+			/* The whole playlist is needed to rewrite it: wait for the
+			 * rest (woken at each arrival), without counting the wake-ups
+			 * as cache steps. */
+			rq->obj = o;
+			rq->steps--;
+			park(rq, o, now + rq->h->cfg->fetch_timeout_ms);
+			cache_unlock(rq->h->cache);
+			return MHD_YES;
+		}
+		cache_unlock(rq->h->cache);
+		if (!complete) {
+			cobj_unref(rq->h->cache, o);
+			rq->result = RES_ERROR;
+			return send_text(rq, MHD_HTTP_GATEWAY_TIMEOUT, "upstream timed out\n", NULL,
+			    NULL);
+		}
+		rq->result = res;
+		EMETRIC_ADD(requests[res], 1);
+		if (rq->h->cfg->accounting && !rq->from_edge) {
+			rq->acct = o->acct;
+			acct_viewer(rq->acct, +1);
+		}
+		return send_signed_playlist(rq, o, res);
+	}
+	return send_object_plain(rq, o, res);
+}
+
+/*
+ * Answer rq from o as it is stored. Takes over the caller's reference to o.
+ */
+static enum MHD_Result
+send_object_plain(struct ereq *rq, struct cobj *o, enum edge_result res)
 {
 	struct MHD_Response *r;
 	struct http_range range;
@@ -752,6 +924,33 @@ start_request(struct ereq *rq, const char *url, const char *method)
 	v = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Pragma");
 	if (v && cc.max_age_s < 0 && !cc.no_cache && strcasecmp(v, "no-cache") == 0)
 		rq->req_no_cache = true;  /* RFC 9111 5.4 (HTTP/1.0 clients) */
+	if (p.n == 3 && strcmp(p.part[0], "hls") == 0) {
+		/*
+		 * Playback access (docs/access.md). The token is taken from the
+		 * raw query (it is not part of the cache key); a token= that is
+		 * not even well escaped is a token that does not verify. When
+		 * this stream's mode is known to need a token, a segment request
+		 * is judged before touching the cache, so refused viewers cost no
+		 * upstream fetch. Never a playlist: refreshing it is how this
+		 * edge learns that the mode changed, refused viewers or not.
+		 */
+		size_t on = strlen(p.part[2]);
+		bool is_pl = on > 5 && strcmp(p.part[2] + on - 5, ".m3u8") == 0;
+		char customer[ACCT_CUSTOMER_MAX + 1];
+		enum play_access mode;
+		enum play_verdict pv;
+
+		rq->is_hls = true;
+		snprintf(rq->stream, sizeof(rq->stream), "%.64s", p.part[1]);
+		rc = play_token_from_query(t->raw_query, strlen(t->raw_query), rq->token,
+		    sizeof(rq->token));
+		rq->has_token = rc != -ENOENT;
+		if (rc == -EINVAL)
+			snprintf(rq->token, sizeof(rq->token), "!");
+		if (!rq->from_edge && !is_pl && edge_access_lookup(rq->h->access, rq->stream, &mode, customer) &&
+		    mode != PLAY_PUBLIC && (pv = access_judge(rq, mode, customer)) != PLAY_OK)
+			return send_forbidden(rq, pv);
+	}
 	return cache_step(rq);
 }
 
@@ -903,13 +1102,14 @@ start_daemon(struct http_edge *h, int fd, bool tls)
 
 struct http_edge *
 http_edge_start(const struct edge_cfg *cfg, struct cache *cache, struct fetcher *fetcher,
-    struct upstream_set *ups)
+    struct upstream_set *ups, struct edge_access *access)
 {
 	struct http_edge *h = xcalloc(1, sizeof(*h));
 	int fd;
 
 	if (h == NULL)
 		return NULL;
+	h->access = access;
 	h->cfg = cfg;
 	h->cache = cache;
 	h->fetcher = fetcher;

@@ -18,15 +18,20 @@
 #define CDN_EDGE_HTTP_H
 
 #include "cache.h"
+#include "edge_access.h"
 #include "edge_conf.h"
 #include "fetch.h"
 #include "upstream.h"
 
 struct http_edge;
 
-/* Start listening and serving. Borrows everything for its lifetime. */
+/*
+ * Start listening and serving. Borrows everything for its lifetime;
+ * access (playback tokens, docs/access.md) may be NULL: then every stream
+ * is public here.
+ */
 struct http_edge *http_edge_start(const struct edge_cfg *cfg, struct cache *cache,
-    struct fetcher *fetcher, struct upstream_set *ups);
+    struct fetcher *fetcher, struct upstream_set *ups, struct edge_access *access);
 
 int http_edge_port(const struct http_edge *h);
 /* The HTTPS port (https_listen), or 0. */

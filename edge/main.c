@@ -26,6 +26,7 @@
 #include "cache.h"
 #include "conf.h"
 #include "conf_cli.h"
+#include "edge_access.h"
 #include "edge_conf.h"
 #include "fetch.h"
 #include "http_edge.h"
@@ -58,6 +59,7 @@ main(int argc, char **argv)
 	struct fetcher *fetcher = NULL;
 	struct http_edge *http = NULL;
 	struct acct_store *acct = NULL;
+	struct edge_access *access = NULL;
 	char node[256], ship_url[UPSTREAM_URL_MAX + 32], token[256] = "";
 	char err[CONF_ERRLEN] = "";
 	struct conf_cli cli = { .prog = "cdn-edge", .version = PACKAGE_VERSION, .usage = usage };
@@ -119,21 +121,23 @@ main(int argc, char **argv)
 	}
 	if ((cache = cache_new(cfg.cache_max_bytes, cfg.cache_idle_ms)) == NULL)
 		goto out;
+	/* The accounting token proves this is an edge: for shipping, for
+	 * fetching as an edge, and for fetching playback secrets. */
+	if (cfg.accounting_token_file && cfg.accounting_token_file[0]) {
+		FILE *f = fopen(cfg.accounting_token_file, "re");
+		if (f == NULL || fgets(token, sizeof(token), f) == NULL) {
+			log_err("cannot read accounting_token_file %s", cfg.accounting_token_file);
+			if (f)
+				fclose(f);
+			goto out;
+		}
+		fclose(f);
+		token[strcspn(token, "\r\n")] = '\0';
+		cfg.edge_token = token[0] ? token : NULL;
+	}
 	if (cfg.accounting) {
 		struct acct_store_cfg ac = { 0 };
 		char hn[200] = "localhost";
-		if (cfg.accounting_token_file && cfg.accounting_token_file[0]) {
-			FILE *f = fopen(cfg.accounting_token_file, "re");
-			if (f == NULL || fgets(token, sizeof(token), f) == NULL) {
-				log_err("cannot read accounting_token_file %s", cfg.accounting_token_file);
-				if (f)
-					fclose(f);
-				goto out;
-			}
-			fclose(f);
-			token[strcspn(token, "\r\n")] = '\0';
-			cfg.edge_token = token[0] ? token : NULL;
-		}
 		gethostname(hn, sizeof(hn) - 1);
 		snprintf(node, sizeof(node), "%s%s", cfg.node_name && cfg.node_name[0] ? "" : "edge-",
 		    cfg.node_name && cfg.node_name[0] ? cfg.node_name : hn);
@@ -152,9 +156,11 @@ main(int argc, char **argv)
 			log_warnx("accounting: no accounting_token_file: the origin will refuse the "
 			    "buckets (they stay spooled in %s)", cfg.accounting_db);
 	}
-	if ((fetcher = fetch_start(&cfg, ups, cache)) == NULL)
+	if ((access = edge_access_start(&cfg, ups)) == NULL)
 		goto out;
-	if ((http = http_edge_start(&cfg, cache, fetcher, ups)) == NULL)
+	if ((fetcher = fetch_start(&cfg, ups, cache, access)) == NULL)
+		goto out;
+	if ((http = http_edge_start(&cfg, cache, fetcher, ups, access)) == NULL)
 		goto out;
 	ran = true;
 	log_info("cdn-edge %s: HTTP on port %d, upstream %s%s, cache %llu MiB", PACKAGE_VERSION,
@@ -187,6 +193,7 @@ out:
 	fetch_stop(fetcher);      /* fails what is still in flight: parked requests wake */
 	http_edge_stop(http);
 	fetch_free(fetcher);
+	edge_access_stop(access);   /* nobody reads it any more */
 	acct_store_stop(acct);    /* the last counts: flushed and shipped */
 	cache_free(cache);
 	if (curl_ok)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "play_token.h"
 #include "resp_head.h"
 
 /* "Name: value": the trimmed value when the line is that header. */
@@ -81,6 +82,7 @@ resp_head_reset(struct resp_head *h)
 	h->extra[0] = h->internal[0] = '\0';
 	h->extra_len = h->internal_len = 0;
 	h->customer[0] = h->stream[0] = '\0';
+	h->access = -1;
 	h->clen = -1;
 	h->age_s = 0;
 }
@@ -130,6 +132,11 @@ resp_head_line(struct resp_head *h, const char *line, size_t n)
 			copy_val(h->customer, sizeof(h->customer), v, vn);
 		else if (hdr_is(line, n, "X-CDN-Stream", &v, &vn))
 			copy_val(h->stream, sizeof(h->stream), v, vn);
+		else if (hdr_is(line, n, "X-CDN-Access", &v, &vn)) {
+			enum play_access m;
+			/* An unknown mode is not "public": fail closed. */
+			h->access = play_access_parse(v, vn, &m) == 0 ? (int)m : (int)PLAY_TOKEN;
+		}
 		keep_line(h->internal, sizeof(h->internal), &h->internal_len, line, n);
 	}
 	return RESP_HEADER;

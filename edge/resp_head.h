@@ -6,7 +6,8 @@
  * ETag, Last-Modified, Cache-Control (several lines joined with ',', RFC
  * 9110 5.3), Content-Length, Age, the Access-Control-* lines (passed on to
  * viewers) and the X-CDN-* lines (kept with the object, never sent to
- * viewers; X-CDN-Customer and X-CDN-Stream name the owner for accounting).
+ * viewers; X-CDN-Customer and X-CDN-Stream name the owner for accounting,
+ * X-CDN-Access the stream's playback access mode, docs/access.md).
  *
  * Lines are peer input: every value is bounded (longer ones are cut, or
  * dropped from the pass-through lists), a line holding control bytes is
@@ -30,6 +31,7 @@ struct resp_head {
 	size_t internal_len;
 	char customer[ACCT_CUSTOMER_MAX + 1];
 	char stream[ACCT_CUSTOMER_MAX + 1];
+	int access;                   /* enum play_access from X-CDN-Access; -1 when absent */
 	int64_t clen;                 /* -1 when absent or malformed */
 	int64_t age_s;                /* 0 when absent or malformed */
 };

@@ -30,6 +30,8 @@
 
 #include <openssl/crypto.h>
 
+#include "play_token.h"
+
 #include "clock.h"
 #include "admin_api.h"
 #include "json.h"
@@ -45,6 +47,8 @@
 #define NAME_RULES                                                             \
 	"1-64 characters of a-z, 0-9, '_' and '-', "                           \
 	"starting with a letter or digit"
+
+static void access_reload(struct admin_ctx *ctx);
 
 struct api_path {
 	size_t n;
@@ -303,6 +307,11 @@ customer_add(struct admin_ctx *ctx, const struct admin_req *req, struct buf *b)
 		    b, 400, "invalid customer name: use " NAME_RULES);
 	pthread_mutex_lock(&ctx->lock);
 	rc = keys_customer_add(ctx->keys, name, &id);
+	/* Every customer starts with a playback secret (docs/access.md). */
+	if (rc == 0 && keys_secret_rotate(ctx->keys, name, NULL) != 0)
+		log_warnx("admin: customer %s has no playback secret yet", name);
+	if (rc == 0)
+		access_reload(ctx);
 	pthread_mutex_unlock(&ctx->lock);
 	if (rc != 0)
 		return reply_errno(b, rc,
@@ -336,6 +345,8 @@ customer_revoke(struct admin_ctx *ctx, const char *name, struct buf *b)
 		rc = live.err;
 	if (rc == 0)
 		rc = keys_customer_revoke(ctx->keys, name);
+	if (rc == 0)
+		access_reload(ctx);   /* its secrets are no longer valid anywhere */
 	pthread_mutex_unlock(&ctx->lock);
 	if (rc != 0) {
 		free(live.ids);
@@ -579,6 +590,314 @@ edge_drain(struct admin_ctx *ctx, const char *name, bool drain, struct buf *b)
 	return 200;
 }
 
+/* ---- playback access ------------------------------------------------------- */
+
+/* After a change: the HTTP threads and the edges see it. Lock held. */
+static void
+access_reload(struct admin_ctx *ctx)
+{
+	if (ctx->access)
+		access_table_load(ctx->access, ctx->keys);
+}
+
+struct secret_list {
+	struct json *j;
+	bool reveal;
+	size_t n;
+};
+
+static int
+secret_to_json(void *arg, const struct play_secret *ps)
+{
+	struct secret_list *l = arg;
+
+	json_obj_begin(l->j);
+	json_key(l->j, "id");
+	json_int(l->j, ps->id);
+	json_key(l->j, "state");
+	json_str(l->j, ps->is_current ? "current" : "previous");
+	json_key(l->j, "hint");
+	json_str(l->j, ps->hint);
+	json_key(l->j, "created_at");
+	json_int(l->j, ps->created_s);
+	if (l->reveal) {
+		json_key(l->j, "secret");
+		json_str(l->j, ps->secret);
+	}
+	json_obj_end(l->j);
+	l->n++;
+	return l->j->b->err;
+}
+
+static int
+secrets_list(struct admin_ctx *ctx, const struct admin_req *req, const char *name,
+    struct buf *b)
+{
+	struct secret_list l = { 0 };
+	struct json j;
+	int rc;
+
+	if (!keys_name_ok(name))
+		return reply_error(b, 400, "invalid customer name: use " NAME_RULES);
+	l.j = &j;
+	l.reveal = is_truthy(param(req, "reveal"));
+	json_init(&j, b);
+	json_obj_begin(&j);
+	json_key(&j, "customer");
+	json_str(&j, name);
+	json_key(&j, "secrets");
+	json_arr_begin(&j);
+	pthread_mutex_lock(&ctx->lock);
+	/* an unknown customer is a 404, not an empty list */
+	if ((rc = keys_customer_active(ctx->keys, name)) == 0)
+		rc = keys_secret_list(ctx->keys, name, secret_to_json, &l);
+	pthread_mutex_unlock(&ctx->lock);
+	json_arr_end(&j);
+	json_obj_end(&j);
+	if (rc != 0) {
+		buf_reset(b);
+		return reply_errno(b, rc, "", "no such active customer");
+	}
+	if (l.reveal)
+		log_info("admin: playback secrets of %s revealed", name);
+	return 200;
+}
+
+static int
+secret_rotate(struct admin_ctx *ctx, const char *name, struct buf *b)
+{
+	struct play_secret ps;
+	struct json j;
+	int rc;
+
+	if (!keys_name_ok(name))
+		return reply_error(b, 400, "invalid customer name: use " NAME_RULES);
+	pthread_mutex_lock(&ctx->lock);
+	rc = keys_secret_rotate(ctx->keys, name, &ps);
+	if (rc == 0)
+		access_reload(ctx);
+	pthread_mutex_unlock(&ctx->lock);
+	if (rc != 0)
+		return reply_errno(b, rc, "", "no such active customer");
+	json_init(&j, b);
+	json_obj_begin(&j);
+	json_key(&j, "customer");
+	json_str(&j, name);
+	json_key(&j, "id");
+	json_int(&j, ps.id);
+	json_key(&j, "secret");
+	json_str(&j, ps.secret);
+	json_key(&j, "hint");
+	json_str(&j, ps.hint);
+	json_obj_end(&j);
+	OPENSSL_cleanse(ps.secret, sizeof(ps.secret));
+	return 201;
+}
+
+static int
+secret_retire(struct admin_ctx *ctx, const char *name, struct buf *b)
+{
+	struct json j;
+	int n = 0, rc;
+
+	if (!keys_name_ok(name))
+		return reply_error(b, 400, "invalid customer name: use " NAME_RULES);
+	pthread_mutex_lock(&ctx->lock);
+	rc = keys_secret_retire(ctx->keys, name, &n);
+	if (rc == 0)
+		access_reload(ctx);
+	pthread_mutex_unlock(&ctx->lock);
+	if (rc != 0)
+		return reply_errno(b, rc, "", "no such active customer");
+	json_init(&j, b);
+	json_obj_begin(&j);
+	json_key(&j, "customer");
+	json_str(&j, name);
+	json_key(&j, "retired");
+	json_int(&j, n);
+	json_obj_end(&j);
+	return 200;
+}
+
+/* "90", "90s", "15m", "1h", "7d": seconds, 1 to max_s; -1 when not that. */
+static int64_t
+parse_ttl(const char *s, int64_t max_s)
+{
+	int64_t v = 0, mul = 1;
+	size_t i;
+
+	if (s == NULL)
+		return -1;
+	for (i = 0; s[i] >= '0' && s[i] <= '9'; i++) {
+		if (i >= 9)
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	if (i == 0)
+		return -1;
+	if (s[i] == 's')
+		mul = 1, i++;
+	else if (s[i] == 'm')
+		mul = 60, i++;
+	else if (s[i] == 'h')
+		mul = 3600, i++;
+	else if (s[i] == 'd')
+		mul = 86400, i++;
+	if (s[i] != '\0' || v <= 0 || v * mul > max_s)
+		return -1;
+	return v * mul;
+}
+
+static int
+token_mint(struct admin_ctx *ctx, const struct admin_req *req, struct buf *b)
+{
+	const char *customer = param(req, "customer"), *stream = param(req, "stream");
+	const char *ip = param(req, "ip"), *sid = param(req, "sid");
+	int64_t max_s = ctx->token_max_ttl_s > 0 ? ctx->token_max_ttl_s : 366 * 86400;
+	int64_t ttl = parse_ttl(param(req, "ttl"), max_s), exp;
+	char sec[PLAY_SECRETS_MAX][KEYS_PLAY_SECRET_LEN + 1];
+	char tok[PLAY_TOKEN_MAX + 1], url[PLAY_TOKEN_MAX + KEYS_NAME_MAX + 40];
+	struct play_net net;
+	struct json j;
+	size_t n = 0;
+	int rc;
+
+	if (customer == NULL || customer[0] == '\0')
+		return reply_error(b, 400, "missing parameter: customer");
+	if (stream == NULL || stream[0] == '\0')
+		return reply_error(b, 400, "missing parameter: stream");
+	if (!keys_name_ok(customer) || !keys_name_ok(stream))
+		return reply_error(b, 400, "invalid customer or stream name: use " NAME_RULES);
+	if (ttl < 0) {
+		char msg[160];
+		snprintf(msg, sizeof(msg), "invalid ttl: a number of seconds, or with a unit s, m, "
+		    "h or d, at most %lld s (setting token_max_ttl)", (long long)max_s);
+		return reply_error(b, 400, msg);
+	}
+	if (ip && ip[0] && play_net_parse(ip, strlen(ip), &net) != 0)
+		return reply_error(b, 400, "invalid ip: an IPv4 or IPv6 address, or a CIDR");
+	if (sid && strlen(sid) > PLAY_TOKEN_SID_MAX)
+		return reply_error(b, 400, "invalid sid: 0-64 characters of A-Z, a-z, 0-9, _ and -");
+	pthread_mutex_lock(&ctx->lock);
+	rc = keys_stream_owned(ctx->keys, customer, stream);
+	if (rc == 0 && ctx->access &&
+	    (n = access_table_secrets(ctx->access, customer, sec)) == 0) {
+		/* The customer's first token: make its first secret. */
+		if ((rc = keys_secret_rotate(ctx->keys, customer, NULL)) == 0) {
+			access_reload(ctx);
+			n = access_table_secrets(ctx->access, customer, sec);
+		}
+	}
+	pthread_mutex_unlock(&ctx->lock);
+	if (rc == -ENOENT)
+		return reply_error(b, 404, "no active key of that customer for that stream");
+	if (rc != 0 || n == 0) {
+		OPENSSL_cleanse(sec, sizeof(sec));
+		return reply_errno(b, rc ? rc : -EIO, "", "");
+	}
+	exp = (int64_t)time(NULL) + ttl;
+	rc = play_token_mint(sec[0], stream, exp, ip, sid, tok, sizeof(tok));
+	OPENSSL_cleanse(sec, sizeof(sec));
+	if (rc == -EINVAL)
+		return reply_error(b, 400, "invalid sid: 0-64 characters of A-Z, a-z, 0-9, _ and -");
+	if (rc != 0)
+		return reply_errno(b, rc, "", "");
+	snprintf(url, sizeof(url), "/hls/%s/index.m3u8?token=%s", stream, tok);
+	json_init(&j, b);
+	json_obj_begin(&j);
+	json_key(&j, "customer");
+	json_str(&j, customer);
+	json_key(&j, "stream");
+	json_str(&j, stream);
+	json_key(&j, "token");
+	json_str(&j, tok);
+	json_key(&j, "expires_at");
+	json_int(&j, exp);
+	json_key(&j, "playback");
+	json_str(&j, url);
+	json_obj_end(&j);
+	return 201;
+}
+
+static int
+access_to_json(void *arg, const struct stream_access *sa)
+{
+	struct json *j = arg;
+
+	json_obj_begin(j);
+	json_key(j, "customer");
+	json_str(j, sa->customer);
+	json_key(j, "stream");
+	json_str(j, sa->stream);
+	json_key(j, "access");
+	json_str(j, play_access_name(sa->mode));
+	json_key(j, "updated_at");
+	json_int(j, sa->updated_s);
+	json_obj_end(j);
+	return j->b->err;
+}
+
+static int
+access_list(struct admin_ctx *ctx, const struct admin_req *req, struct buf *b)
+{
+	const char *customer = param(req, "customer");
+	struct json j;
+	int rc;
+
+	if (customer && customer[0] == '\0')
+		customer = NULL;
+	if (customer && !keys_name_ok(customer))
+		return reply_error(b, 400, "invalid customer name: use " NAME_RULES);
+	json_init(&j, b);
+	json_obj_begin(&j);
+	json_key(&j, "streams");
+	json_arr_begin(&j);
+	pthread_mutex_lock(&ctx->lock);
+	rc = keys_access_list(ctx->keys, customer, access_to_json, &j);
+	pthread_mutex_unlock(&ctx->lock);
+	json_arr_end(&j);
+	json_obj_end(&j);
+	if (rc != 0) {
+		buf_reset(b);
+		return reply_errno(b, rc, "", "");
+	}
+	return 200;
+}
+
+static int
+access_set(struct admin_ctx *ctx, const struct admin_req *req, struct buf *b)
+{
+	const char *customer = param(req, "customer"), *stream = param(req, "stream");
+	const char *mode = param(req, "access");
+	enum play_access m;
+	struct json j;
+	int rc;
+
+	if (customer == NULL || stream == NULL || mode == NULL)
+		return reply_error(b, 400, "missing parameter: customer, stream and access are needed");
+	if (!keys_name_ok(customer) || !keys_name_ok(stream))
+		return reply_error(b, 400, "invalid customer or stream name: use " NAME_RULES);
+	if (play_access_parse(mode, strlen(mode), &m) != 0)
+		return reply_error(b, 400, "invalid access: public, token or unpublished");
+	pthread_mutex_lock(&ctx->lock);
+	rc = keys_access_set(ctx->keys, customer, stream, m);
+	if (rc == 0)
+		access_reload(ctx);
+	pthread_mutex_unlock(&ctx->lock);
+	if (rc != 0)
+		return reply_errno(b, rc, "", "no active key of that customer for that stream");
+	json_init(&j, b);
+	json_obj_begin(&j);
+	json_key(&j, "customer");
+	json_str(&j, customer);
+	json_key(&j, "stream");
+	json_str(&j, stream);
+	json_key(&j, "access");
+	json_str(&j, play_access_name(m));
+	json_obj_end(&j);
+	return 200;
+}
+
 static int
 route(struct admin_ctx *ctx, const struct admin_req *req, struct buf *b)
 {
@@ -629,6 +948,32 @@ route(struct admin_ctx *ctx, const struct admin_req *req, struct buf *b)
 		if (post)
 			return edge_drain(ctx, p.part[1], p.part[2][0] == 'd', b);
 		return reply_method(b, "POST");
+	}
+	if (p.n == 3 && strcmp(p.part[0], "customers") == 0 &&
+	    strcmp(p.part[2], "secrets") == 0) {
+		if (get)
+			return secrets_list(ctx, req, p.part[1], b);
+		return reply_method(b, "GET");
+	}
+	if (p.n == 4 && strcmp(p.part[0], "customers") == 0 &&
+	    strcmp(p.part[2], "secrets") == 0 &&
+	    (strcmp(p.part[3], "rotate") == 0 || strcmp(p.part[3], "retire") == 0)) {
+		if (!post)
+			return reply_method(b, "POST");
+		return p.part[3][1] == 'o' ? secret_rotate(ctx, p.part[1], b) :
+		    secret_retire(ctx, p.part[1], b);
+	}
+	if (p.n == 1 && strcmp(p.part[0], "tokens") == 0) {
+		if (post)
+			return token_mint(ctx, req, b);
+		return reply_method(b, "POST");
+	}
+	if (p.n == 1 && strcmp(p.part[0], "access") == 0) {
+		if (get)
+			return access_list(ctx, req, b);
+		if (post)
+			return access_set(ctx, req, b);
+		return reply_method(b, "GET, POST");
 	}
 	return reply_error(b, 404, "no such API path");
 }

@@ -19,6 +19,19 @@
  *   GET  /api/v1/edges                           the watched edges (edge_watch.h)
  *   POST /api/v1/edges/<name>/drain              drain it through its announcer
  *   POST /api/v1/edges/<name>/undrain            undrain it
+ *
+ * Playback access (docs/access.md):
+ *   GET  /api/v1/customers/<name>/secrets [reveal=1]
+ *                                                its valid playback secrets (hints;
+ *                                                the secrets themselves with reveal=1)
+ *   POST /api/v1/customers/<name>/secrets/rotate a new current secret, the old one
+ *                                                stays valid as previous (201, holds it)
+ *   POST /api/v1/customers/<name>/secrets/retire the previous secret stops working
+ *   POST /api/v1/tokens    customer= stream= ttl= [ip=] [sid=]
+ *                                                mint a token (201); ttl: seconds, or
+ *                                                with a unit s, m, h, d
+ *   GET  /api/v1/access    [customer=]           streams whose access mode was set
+ *   POST /api/v1/access    customer= stream= access=public|token|unpublished
  */
 #ifndef CDN_ADMIN_API_H
 #define CDN_ADMIN_API_H
@@ -27,6 +40,7 @@
 #include <stdbool.h>
 
 #include "buf.h"
+#include "access_table.h"
 #include "edge_watch.h"
 #include "keys.h"
 
@@ -36,6 +50,9 @@ struct admin_ctx {
 	const char *token;        /* admin bearer token */
 	const char *rtmp_url;     /* "rtmp://host:port/live", shown with a new key */
 	struct edge_watch *edges; /* may be NULL */
+	/* Reloaded after each change to secrets, modes or customers (may be NULL). */
+	struct access_table *access;
+	int64_t token_max_ttl_s;  /* longest token minted (0: a year) */
 };
 
 struct admin_req {

@@ -19,8 +19,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
 #include <microhttpd.h>
+#include <openssl/crypto.h>
 
+#include "access_table.h"
 #include "clock.h"
 #include "dash_session.h"
 #include "acct.h"
@@ -34,8 +37,10 @@
 #include "http_range.h"
 #include "json.h"
 #include "log.h"
+#include "m3u8_token.h"
 #include "metrics.h"
 #include "net.h"
+#include "play_token.h"
 #include "stream.h"
 #include "tls_cert.h"
 #include "xalloc.h"
@@ -114,7 +119,7 @@ ho_send_405(struct MHD_Connection *conn, struct req *rq, const char *allow)
 
 static enum MHD_Result
 serve_blob(struct MHD_Connection *conn, struct req *rq, struct blob *b, bool is_segment,
-    const struct acct_customer *owner)
+    const struct acct_customer *owner, const char *access)
 {
 	struct MHD_Response *r;
 	struct http_range range;
@@ -137,6 +142,13 @@ serve_blob(struct MHD_Connection *conn, struct req *rq, struct blob *b, bool is_
 		}
 		MHD_add_response_header(r, "ETag", b->etag);
 		MHD_add_response_header(r, "Cache-Control", cc);
+		if (access && owner) {
+			/* An edge revalidating a playlist learns the mode all the same. */
+			MHD_add_response_header(r, "X-CDN-Customer", owner->name);
+			if (owner->stream[0])
+				MHD_add_response_header(r, "X-CDN-Stream", owner->stream);
+			MHD_add_response_header(r, "X-CDN-Access", access);
+		}
 		blob_unref(b);
 		return ho_queue(conn, rq, MHD_HTTP_NOT_MODIFIED, r, 0);
 	}
@@ -176,6 +188,8 @@ serve_blob(struct MHD_Connection *conn, struct req *rq, struct blob *b, bool is_
 		if (owner->stream[0])
 			MHD_add_response_header(r, "X-CDN-Stream", owner->stream);
 	}
+	if (access)   /* to edges only: they enforce it (docs/access.md) */
+		MHD_add_response_header(r, "X-CDN-Access", access);
 	MHD_add_response_header(r, "Content-Type", b->content_type);
 	MHD_add_response_header(r, "Cache-Control", cc);
 	MHD_add_response_header(r, "ETag", b->etag);
@@ -185,6 +199,59 @@ serve_blob(struct MHD_Connection *conn, struct req *rq, struct blob *b, bool is_
 	if (status == MHD_HTTP_PARTIAL_CONTENT)
 		MHD_add_response_header(r, "Content-Range", cr);
 	return ho_queue(conn, rq, status, r, len);
+}
+
+/* The TCP peer's address, for a token's CIDR ("-" when unknown). */
+static void
+peer_ip(struct MHD_Connection *conn, char *out, size_t outlen)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	snprintf(out, outlen, "-");
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+		    (socklen_t)outlen);
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+		    out, (socklen_t)outlen);
+}
+
+/*
+ * A playlist for a viewer with a valid token: every URI carries the token
+ * (m3u8_token.h), so the player needs nothing special. The body is the
+ * viewer's own: private, and no ETag (the stored one names other bytes).
+ * Takes over the reference to b.
+ */
+static enum MHD_Result
+serve_signed_playlist(struct MHD_Connection *conn, struct req *rq, struct blob *b,
+    const char *token)
+{
+	struct MHD_Response *r;
+	struct buf out;
+	char cc[64];
+	size_t len;
+	int rc;
+
+	buf_init(&out, M3U8_TOKEN_OUT_MAX);
+	rc = m3u8_token_rewrite(b->data, b->len, token, &out);
+	snprintf(cc, sizeof(cc), "private, max-age=%d", b->max_age_s);
+	if (rc != 0) {
+		log_warnx("http: cannot carry a token into a playlist: %s", strerror(-rc));
+		buf_fini(&out);
+		blob_unref(b);
+		return ho_send_text(conn, rq, MHD_HTTP_INTERNAL_SERVER_ERROR, "playlist too large");
+	}
+	r = MHD_create_response_from_buffer(out.len, out.data, MHD_RESPMEM_MUST_COPY);
+	if (r) {
+		MHD_add_response_header(r, "Content-Type", b->content_type);
+		MHD_add_response_header(r, "Cache-Control", cc);
+	}
+	len = out.len;
+	blob_unref(b);
+	buf_fini(&out);
+	return ho_queue(conn, rq, MHD_HTTP_OK, r, len);
 }
 
 static enum MHD_Result
@@ -198,10 +265,46 @@ serve_hls(struct http_origin *h, struct MHD_Connection *conn, struct req *rq,
 
 	struct acct_customer *ac = NULL;
 	const char *edge = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-CDN-Edge");
+	bool is_edge = edge && h->acct && acct_api_is_edge(h->acct, edge);
+	enum play_access mode = PLAY_PUBLIC;
+	struct play_token tok;
+	bool tok_ok = false;
 
 	b = stream_get_object(p->part[1], obj, &ac);
 	if (b == NULL)
 		return ho_send_text(conn, rq, MHD_HTTP_NOT_FOUND, "not found");
+	if (ac && h->admin)
+		mode = access_table_mode(h->admin->access, ac->name, p->part[1]);
+	/*
+	 * Playback access (docs/access.md): edges, proven by the accounting
+	 * token, get everything with the mode in X-CDN-Access and check
+	 * viewers themselves; a viewer here needs a valid token unless the
+	 * stream is public. The address is the TCP peer's: X-Forwarded-For is
+	 * anybody's to write.
+	 */
+	if (!is_edge) {
+		const char *token = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "token");
+		char sec[PLAY_SECRETS_MAX][KEYS_PLAY_SECRET_LEN + 1];
+		const char *sv[PLAY_SECRETS_MAX];
+		char peer[INET6_ADDRSTRLEN + 1];
+		size_t ns = 0;
+		enum play_verdict v;
+
+		if (token && ac && h->admin)
+			ns = access_table_secrets(h->admin->access, ac->name, sec);
+		for (size_t i = 0; i < ns; i++)
+			sv[i] = sec[i];
+		peer_ip(conn, peer, sizeof(peer));
+		v = play_check(mode, token, p->part[1], sv, ns, clock_wall_ms() / 1000, peer, &tok,
+		    &tok_ok);
+		OPENSSL_cleanse(sec, sizeof(sec));
+		if (v != PLAY_OK) {
+			log_debug("http: %s/%s for %s: 403 %s", p->part[1], obj, peer,
+			    play_verdict_reason(v));
+			blob_unref(b);
+			return ho_send_text(conn, rq, MHD_HTTP_FORBIDDEN, play_verdict_reason(v));
+		}
+	}
 	/*
 	 * Accounting: an edge counts what it sends to viewers itself; only
 	 * what goes straight to a viewer is counted here, so no byte is billed
@@ -210,11 +313,51 @@ serve_hls(struct http_origin *h, struct MHD_Connection *conn, struct req *rq,
 	 * Edges learn the owner from X-CDN-Customer, which they keep with the
 	 * object and never forward to viewers.
 	 */
-	if (edge == NULL || h->acct == NULL || !acct_api_is_edge(h->acct, edge)) {
+	if (!is_edge) {
 		rq->acct = ac;
 		acct_viewer(ac, +1);   /* in flight until completed() */
 	}
-	return serve_blob(conn, rq, b, !is_playlist, ac);
+	if (!is_edge && is_playlist && tok_ok)
+		return serve_signed_playlist(conn, rq, b, tok.text);
+	return serve_blob(conn, rq, b, !is_playlist, ac,
+	    is_edge && ac ? play_access_name(mode) : NULL);
+}
+
+/* GET /api/v1/edge/secrets: what edges need to check tokens themselves. */
+static enum MHD_Result
+serve_edge_secrets(struct http_origin *h, struct MHD_Connection *conn, struct req *rq,
+    const char *method)
+{
+	const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+	struct buf b;
+	struct json j;
+	enum MHD_Result ret;
+
+	if (strcmp(method, "GET") != 0)
+		return ho_send_405(conn, rq, "GET");
+	/* The accounting token, which every edge holds: Bearer, as for shipping. */
+	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0 || h->acct == NULL ||
+	    !acct_api_is_edge(h->acct, auth + 7) || h->admin == NULL || h->admin->access == NULL) {
+		struct MHD_Response *r;
+		static const char msg[] = "{\"error\":\"missing or wrong accounting token\"}\n";
+		r = MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg,
+		    MHD_RESPMEM_PERSISTENT);
+		if (r == NULL)
+			return MHD_NO;
+		MHD_add_response_header(r, "Content-Type", "application/json");
+		MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"cdn-origin\"");
+		MHD_add_response_header(r, "Cache-Control", "no-store");
+		return ho_queue(conn, rq, MHD_HTTP_UNAUTHORIZED, r, sizeof(msg) - 1);
+	}
+	buf_init(&b, 16u << 20);
+	json_init(&j, &b);
+	access_table_render(h->admin->access, &j);
+	buf_put_u8(&b, '\n');
+	ret = ho_send_buf(conn, rq, b.err ? MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_OK,
+	    "application/json", &b, NULL);
+	OPENSSL_cleanse(b.data, b.cap);
+	buf_fini(&b);
+	return ret;
 }
 
 static enum MHD_Result
@@ -520,6 +663,8 @@ handler(void *cls, struct MHD_Connection *conn, const char *url, const char *met
 	if (h->acct && acct_api_owns(url))
 		return ho_serve_acct(h, conn, rq, url, method,
 		    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"));
+	if (strcmp(url, "/api/v1/edge/secrets") == 0)
+		return serve_edge_secrets(h, conn, rq, method);
 	if (strncmp(url, "/api/", 5) == 0)
 		return ho_serve_admin(h, conn, rq, url, method,
 		    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"));

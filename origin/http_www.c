@@ -44,6 +44,7 @@
 #include "http_path.h"
 #include "json.h"
 #include "log.h"
+#include "play_token.h"
 #include "net.h"
 #include "www_static.h"
 
@@ -159,6 +160,17 @@ serve_watch(struct http_origin *h, struct MHD_Connection *conn, struct req *rq,
 		    (embed && strcmp(embed, "1") == 0 ? "&engine=" : "?engine=") : "",
 		    engine && (strcmp(engine, "native") == 0 || strcmp(engine, "hlsjs") == 0) ?
 		    engine : "");
+		{
+			/* A signed page keeps its token (docs/access.md); only a
+			 * well-formed one, whose bytes are safe in a Location. */
+			const char *tk = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+			    "token");
+			struct play_token t;
+			size_t ll = strlen(loc);
+			if (tk && play_token_parse(tk, strlen(tk), &t) == 0)
+				snprintf(loc + ll, sizeof(loc) - ll, "%ctoken=%s",
+				    strchr(loc, '?') ? '&' : '?', t.text);
+		}
 		return redirect(conn, rq, MHD_HTTP_FOUND, loc, NULL);
 	}
 	/* One page for every stream: the script reads the name from the URL. */

@@ -11,6 +11,13 @@
  * is one INSERT ... SELECT that only inserts when the customer is active.
  * Generated keys are "sk_" + RFC 4648 section 6 base32 (lowercase, unpadded)
  * of 160 bits from RAND_bytes.
+ *
+ * Playback secrets (schema version 2) are the exception to "digests only":
+ * they key an HMAC that the origin and the edges must compute, so they are
+ * stored as they are, in a file that db_open keeps at mode 0600. Rotation
+ * is a state change inside one transaction: previous -> retired,
+ * current -> previous, a new current; partial unique indexes make "one
+ * current, one previous" a property of the schema.
  */
 #include "config.h"
 
@@ -54,6 +61,25 @@ static const char *const keys_schema[] = {
 	"CREATE UNIQUE INDEX stream_keys_active_stream ON stream_keys(stream)"
 	"  WHERE revoked_at IS NULL;"
 	"CREATE INDEX stream_keys_customer ON stream_keys(customer_id);",
+	/* version 2: playback secrets and stream access modes (issue 8) */
+	"CREATE TABLE playback_secrets("
+	"  id INTEGER PRIMARY KEY,"
+	"  customer_id INTEGER NOT NULL REFERENCES customers(id),"
+	"  secret TEXT NOT NULL,"
+	"  state TEXT NOT NULL CHECK(state IN ('current', 'previous', 'retired')),"
+	"  created_at INTEGER NOT NULL,"
+	"  retired_at INTEGER);"
+	/* at most one current and one previous secret per customer */
+	"CREATE UNIQUE INDEX playback_secrets_current ON playback_secrets(customer_id)"
+	"  WHERE state = 'current';"
+	"CREATE UNIQUE INDEX playback_secrets_previous ON playback_secrets(customer_id)"
+	"  WHERE state = 'previous';"
+	"CREATE TABLE stream_access("
+	"  customer_id INTEGER NOT NULL REFERENCES customers(id),"
+	"  stream TEXT NOT NULL,"
+	"  mode TEXT NOT NULL CHECK(mode IN ('public', 'token', 'unpublished')),"
+	"  updated_at INTEGER NOT NULL,"
+	"  PRIMARY KEY(customer_id, stream));",
 };
 
 /* The columns row_to_key reads, in order. */
@@ -72,6 +98,14 @@ enum {
 	ST_KEY_GET,
 	ST_KEY_LIST,
 	ST_KEY_LOOKUP,
+	ST_CUST_ACTIVE,
+	ST_SEC_RETIRE,
+	ST_SEC_DEMOTE,
+	ST_SEC_ADD,
+	ST_SEC_LIST,
+	ST_ACC_SET,
+	ST_ACC_LIST,
+	ST_STREAM_OWNED,
 	ST_COUNT
 };
 
@@ -102,6 +136,35 @@ static const char *const keys_sql[ST_COUNT] = {
 	    " ORDER BY (k.revoked_at IS NOT NULL OR c.revoked_at IS NOT NULL),"
 	    " c.name, k.stream, k.id",
 	[ST_KEY_LOOKUP] = "SELECT " KEY_COLS " WHERE k.key_hash = ?1",
+	[ST_CUST_ACTIVE] = "SELECT id FROM customers WHERE name = ?1 AND revoked_at IS NULL",
+	[ST_SEC_RETIRE] = "UPDATE playback_secrets SET state = 'retired', retired_at = ?2"
+			  " WHERE customer_id = ?1 AND state = 'previous'",
+	[ST_SEC_DEMOTE] = "UPDATE playback_secrets SET state = 'previous'"
+			  " WHERE customer_id = ?1 AND state = 'current'",
+	[ST_SEC_ADD] = "INSERT INTO playback_secrets(customer_id, secret, state, created_at)"
+		       " VALUES(?1, ?2, 'current', ?3)",
+	[ST_SEC_LIST] =
+	    "SELECT s.id, c.name, s.secret, s.state = 'current', s.created_at"
+	    " FROM playback_secrets s JOIN customers c ON c.id = s.customer_id"
+	    " WHERE s.state IN ('current', 'previous') AND c.revoked_at IS NULL"
+	    " AND (?1 IS NULL OR c.name = ?1)"
+	    " ORDER BY c.name, s.state = 'previous'",
+	[ST_ACC_SET] =
+	    "INSERT INTO stream_access(customer_id, stream, mode, updated_at)"
+	    " SELECT c.id, ?2, ?3, ?4 FROM customers c"
+	    " WHERE c.name = ?1 AND c.revoked_at IS NULL AND EXISTS(SELECT 1 FROM stream_keys k"
+	    "  WHERE k.customer_id = c.id AND k.stream = ?2 AND k.revoked_at IS NULL)"
+	    " ON CONFLICT(customer_id, stream) DO UPDATE"
+	    " SET mode = excluded.mode, updated_at = excluded.updated_at",
+	[ST_ACC_LIST] =
+	    "SELECT c.name, a.stream, a.mode, a.updated_at"
+	    " FROM stream_access a JOIN customers c ON c.id = a.customer_id"
+	    " WHERE c.revoked_at IS NULL AND (?1 IS NULL OR c.name = ?1)"
+	    " ORDER BY c.name, a.stream",
+	[ST_STREAM_OWNED] =
+	    "SELECT 1 FROM stream_keys k JOIN customers c ON c.id = k.customer_id"
+	    " WHERE c.name = ?1 AND c.revoked_at IS NULL AND k.stream = ?2"
+	    " AND k.revoked_at IS NULL",
 };
 
 struct keys {
@@ -499,4 +562,225 @@ keys_lookup(struct keys *k, const char *secret, struct stream_key *out)
 	}
 	st_done(st);
 	return rc;
+}
+
+/* ---- playback secrets and stream access (schema version 2) ---------------- */
+
+static int
+customer_active_id(struct keys *k, const char *customer, int64_t *id)
+{
+	sqlite3_stmt *st = k->st[ST_CUST_ACTIVE];
+	int rc = 0, s;
+
+	if (!keys_name_ok(customer))
+		return -ENOENT;
+	sqlite3_bind_text(st, 1, customer, -1, SQLITE_STATIC);
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	else if (s == SQLITE_DONE)
+		rc = -ENOENT;
+	else
+		rc = step_fail(k, "find customer");
+	st_done(st);
+	return rc;
+}
+
+/* One statement bound to (customer id, [int64]) and run to completion. */
+static int
+run_id(struct keys *k, int idx, int64_t id, int64_t v2, bool has_v2, const char *what)
+{
+	sqlite3_stmt *st = k->st[idx];
+	int rc = 0;
+
+	sqlite3_bind_int64(st, 1, id);
+	if (has_v2)
+		sqlite3_bind_int64(st, 2, v2);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = step_fail(k, what);
+	st_done(st);
+	return rc;
+}
+
+int
+keys_secret_rotate(struct keys *k, const char *customer, struct play_secret *out)
+{
+	uint8_t raw[KEYS_PLAY_SECRET_BYTES];
+	char sec[KEYS_PLAY_SECRET_LEN + 1];
+	int64_t cid = 0, now = (int64_t)time(NULL);
+	sqlite3_stmt *st;
+	int rc;
+
+	if (RAND_bytes(raw, sizeof(raw)) != 1) {
+		log_errx("keys: RAND_bytes failed");
+		return -EIO;
+	}
+	memcpy(sec, KEYS_PLAY_SECRET_PREFIX, strlen(KEYS_PLAY_SECRET_PREFIX));
+	for (size_t i = 0; i < sizeof(raw); i++)
+		snprintf(sec + strlen(KEYS_PLAY_SECRET_PREFIX) + 2 * i, 3, "%02x", raw[i]);
+	OPENSSL_cleanse(raw, sizeof(raw));
+	if (db_exec(k->db, "BEGIN IMMEDIATE") != 0) {
+		rc = -EIO;
+		goto out;
+	}
+	if ((rc = customer_active_id(k, customer, &cid)) != 0 ||
+	    (rc = run_id(k, ST_SEC_RETIRE, cid, now, true, "retire secret")) != 0 ||
+	    (rc = run_id(k, ST_SEC_DEMOTE, cid, 0, false, "demote secret")) != 0)
+		goto out;
+	st = k->st[ST_SEC_ADD];
+	sqlite3_bind_int64(st, 1, cid);
+	sqlite3_bind_text(st, 2, sec, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = step_fail(k, "add secret");
+	st_done(st);
+	if (rc == 0 && db_exec(k->db, "COMMIT") != 0)
+		rc = -EIO;
+	if (rc == 0 && out) {
+		memset(out, 0, sizeof(*out));
+		out->id = sqlite3_last_insert_rowid(k->db);
+		snprintf(out->customer, sizeof(out->customer), "%s", customer);
+		memcpy(out->secret, sec, sizeof(sec));
+		memcpy(out->hint, sec + KEYS_PLAY_SECRET_LEN - KEYS_HINT_LEN, KEYS_HINT_LEN + 1);
+		out->is_current = true;
+		out->created_s = now;
+	}
+out:
+	if (rc != 0 && !sqlite3_get_autocommit(k->db))
+		db_exec(k->db, "ROLLBACK");
+	if (rc == 0)
+		log_info("keys: playback secret of %s rotated (new hint %s)", customer,
+		    sec + KEYS_PLAY_SECRET_LEN - KEYS_HINT_LEN);
+	OPENSSL_cleanse(sec, sizeof(sec));
+	return rc;
+}
+
+int
+keys_secret_retire(struct keys *k, const char *customer, int *n_retired)
+{
+	int64_t cid = 0;
+	int rc;
+
+	*n_retired = 0;
+	if ((rc = customer_active_id(k, customer, &cid)) != 0)
+		return rc;
+	if ((rc = run_id(k, ST_SEC_RETIRE, cid, (int64_t)time(NULL), true, "retire secret")) != 0)
+		return rc;
+	*n_retired = sqlite3_changes(k->db);
+	if (*n_retired)
+		log_info("keys: previous playback secret of %s retired", customer);
+	return 0;
+}
+
+int
+keys_secret_list(struct keys *k, const char *customer,
+    int (*cb)(void *arg, const struct play_secret *ps), void *arg)
+{
+	sqlite3_stmt *st = k->st[ST_SEC_LIST];
+	struct play_secret ps;
+	int rc = 0, s;
+
+	if (customer)
+		sqlite3_bind_text(st, 1, customer, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 1);
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		size_t len;
+		memset(&ps, 0, sizeof(ps));
+		ps.id = sqlite3_column_int64(st, 0);
+		col_text(st, 1, ps.customer, sizeof(ps.customer));
+		col_text(st, 2, ps.secret, sizeof(ps.secret));
+		len = strlen(ps.secret);
+		if (len >= KEYS_HINT_LEN)
+			memcpy(ps.hint, ps.secret + len - KEYS_HINT_LEN, KEYS_HINT_LEN + 1);
+		ps.is_current = sqlite3_column_int(st, 3) != 0;
+		ps.created_s = sqlite3_column_int64(st, 4);
+		rc = cb(arg, &ps);
+		OPENSSL_cleanse(ps.secret, sizeof(ps.secret));
+		if (rc != 0) {
+			rc = 0;
+			break;
+		}
+	}
+	if (s != SQLITE_ROW && s != SQLITE_DONE)
+		rc = step_fail(k, "list secrets");
+	st_done(st);
+	return rc;
+}
+
+int
+keys_access_set(struct keys *k, const char *customer, const char *stream, enum play_access mode)
+{
+	sqlite3_stmt *st = k->st[ST_ACC_SET];
+	const char *name = play_access_name(mode);
+	int rc = 0;
+
+	if (!keys_name_ok(customer) || !keys_name_ok(stream) || name == NULL)
+		return -EINVAL;
+	sqlite3_bind_text(st, 1, customer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, stream, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (int64_t)time(NULL));
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = step_fail(k, "set stream access");
+	else if (sqlite3_changes(k->db) == 0)
+		rc = -ENOENT;   /* no active customer with an active key for the stream */
+	st_done(st);
+	if (rc == 0)
+		log_info("keys: stream %s of %s is now %s", stream, customer, name);
+	return rc;
+}
+
+int
+keys_access_list(struct keys *k, const char *customer,
+    int (*cb)(void *arg, const struct stream_access *sa), void *arg)
+{
+	sqlite3_stmt *st = k->st[ST_ACC_LIST];
+	struct stream_access sa;
+	char mode[16];
+	int rc = 0, s;
+
+	if (customer)
+		sqlite3_bind_text(st, 1, customer, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 1);
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&sa, 0, sizeof(sa));
+		col_text(st, 0, sa.customer, sizeof(sa.customer));
+		col_text(st, 1, sa.stream, sizeof(sa.stream));
+		col_text(st, 2, mode, sizeof(mode));
+		if (play_access_parse(mode, strlen(mode), &sa.mode) != 0)
+			sa.mode = PLAY_TOKEN;   /* the schema's CHECK allows no other; fail closed */
+		sa.updated_s = sqlite3_column_int64(st, 3);
+		if (cb(arg, &sa) != 0)
+			break;
+	}
+	if (s != SQLITE_ROW && s != SQLITE_DONE)
+		rc = step_fail(k, "list stream access");
+	st_done(st);
+	return rc;
+}
+
+int
+keys_stream_owned(struct keys *k, const char *customer, const char *stream)
+{
+	sqlite3_stmt *st = k->st[ST_STREAM_OWNED];
+	int rc, s;
+
+	if (!keys_name_ok(customer) || !keys_name_ok(stream))
+		return -ENOENT;
+	sqlite3_bind_text(st, 1, customer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, stream, -1, SQLITE_STATIC);
+	s = sqlite3_step(st);
+	rc = s == SQLITE_ROW ? 0 : s == SQLITE_DONE ? -ENOENT : step_fail(k, "find stream");
+	st_done(st);
+	return rc;
+}
+
+int
+keys_customer_active(struct keys *k, const char *customer)
+{
+	int64_t id;
+
+	return customer_active_id(k, customer, &id);
 }

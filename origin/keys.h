@@ -17,6 +17,16 @@
  * A stream name belongs to at most one active key. Revoking a customer
  * revokes all its keys. Rows are never deleted: billing refers to them.
  *
+ * Playback secrets (docs/access.md) key the HMAC of signed playback URLs.
+ * Each customer has at most two valid ones, current and previous: rotation
+ * makes a new current and keeps the old one valid as previous until it is
+ * retired, so tokens minted before a rotation keep working meanwhile.
+ * Unlike stream keys they are stored as they are (the origin and the edges
+ * must compute with them); the database file is mode 0600. Each stream of
+ * a customer has an access mode (public, token, unpublished), public when
+ * never set; it belongs to the (customer, stream name) pair, so replacing
+ * a stream's key keeps it.
+ *
  * A struct keys is one SQLite connection with its prepared statements: use
  * it from one thread at a time.
  */
@@ -25,6 +35,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "play_token.h"
 
 #define KEYS_NAME_MAX 64
 #define KEYS_SECRET_MAX 128
@@ -84,5 +96,56 @@ int keys_key_list(struct keys *k, const char *customer, bool include_revoked,
  * -EIO. Compares digests, so timing does not reveal the secret.
  */
 int keys_lookup(struct keys *k, const char *secret, struct stream_key *out);
+
+/* "ps_" + 64 hex digits of 256 random bits */
+#define KEYS_PLAY_SECRET_PREFIX "ps_"
+#define KEYS_PLAY_SECRET_BYTES 32
+#define KEYS_PLAY_SECRET_LEN (3 + 2 * KEYS_PLAY_SECRET_BYTES)
+
+struct play_secret {
+	int64_t id;
+	char customer[KEYS_NAME_MAX + 1];
+	char secret[KEYS_PLAY_SECRET_LEN + 1];
+	char hint[KEYS_HINT_LEN + 1];  /* its last characters */
+	bool is_current;               /* else previous */
+	int64_t created_s;
+};
+
+struct stream_access {
+	char customer[KEYS_NAME_MAX + 1];
+	char stream[KEYS_NAME_MAX + 1];
+	enum play_access mode;
+	int64_t updated_s;
+};
+
+/*
+ * Make a new current playback secret for an active customer: the previous
+ * one is retired, the current one becomes previous (one transaction). out
+ * (may be NULL) receives the new secret. 0, -ENOENT (no such active
+ * customer), -EIO.
+ */
+int keys_secret_rotate(struct keys *k, const char *customer, struct play_secret *out);
+/* Retire the previous secret; *n_retired is 0 or 1. 0, -ENOENT, -EIO. */
+int keys_secret_retire(struct keys *k, const char *customer, int *n_retired);
+/*
+ * The valid secrets of one active customer (or of all when customer is
+ * NULL), by customer, current first. The secret text passed to cb is wiped
+ * after cb returns; cb returning non-zero stops. 0 or -EIO.
+ */
+int keys_secret_list(struct keys *k, const char *customer,
+    int (*cb)(void *arg, const struct play_secret *ps), void *arg);
+/*
+ * Set the access mode of customer's stream, which must have an active key
+ * of that customer. 0, -EINVAL, -ENOENT, -EIO.
+ */
+int keys_access_set(struct keys *k, const char *customer, const char *stream,
+    enum play_access mode);
+/* Streams whose mode was ever set, of active customers (or one). 0 or -EIO. */
+int keys_access_list(struct keys *k, const char *customer,
+    int (*cb)(void *arg, const struct stream_access *sa), void *arg);
+/* 0 when customer exists and is not revoked; -ENOENT, -EIO. */
+int keys_customer_active(struct keys *k, const char *customer);
+/* 0 when customer (active) holds an active key for stream; -ENOENT, -EIO. */
+int keys_stream_owned(struct keys *k, const char *customer, const char *stream);
 
 #endif

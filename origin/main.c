@@ -23,6 +23,7 @@
 #include <libavutil/log.h>
 #include <openssl/rand.h>
 
+#include "access_table.h"
 #include "acct_api.h"
 #include "acct_store.h"
 #include "admin_api.h"
@@ -266,6 +267,11 @@ main(int argc, char **argv)
 	pthread_mutex_init(&admin.lock, NULL);
 	admin.token = token;
 	admin.rtmp_url = rtmp_url;
+	/* Playback access (docs/access.md): secrets and modes for HTTP threads. */
+	admin.token_max_ttl_s = cfg.token_max_ttl_ms / 1000;
+	if ((admin.access = access_table_new()) == NULL ||
+	    access_table_load(admin.access, keys_admin) != 0)
+		goto out;
 	{
 		char err[256];
 		if ((edges = edge_watch_start(&cfg.edges, cfg.edge_poll_ms, err, sizeof(err))) == NULL) {
@@ -320,6 +326,7 @@ out:
 	rtmp_server_free(rtmp);
 	acct_store_stop(acct_store);   /* last flush, shipped while HTTP still runs */
 	http_origin_stop(http);
+	access_table_free(admin.access);
 	edge_watch_stop(edges);
 	acct_api_close(acct_api);
 	free(acct_token);

@@ -101,6 +101,8 @@ const struct conf_desc origin_conf_desc[] = {
 	  "RTMP and RTMPS connections per client address, handshakes included (0: no limit)" },
 	{ "max_publishers", CONF_INT, F(max_publishers), "500", 1, 100000, NULL, 0,
 	  "publishers at once (RTMP and RTMPS); one more is refused (NetStream.Publish.BadName, \"Server full\")" },
+	{ "token_max_ttl", CONF_MSEC, F(token_max_ttl_ms), "720h", 60000, 8784LL * 3600000, NULL, 0,
+	  "longest lifetime of a playback token minted by the admin API (docs/access.md)" },
 };
 
 const size_t origin_conf_n = sizeof(origin_conf_desc) / sizeof(origin_conf_desc[0]);

@@ -61,6 +61,7 @@ struct origin_cfg {
 	uint64_t http_max_body_bytes;     /* 413 past it */
 	long long rtmp_max_per_ip;        /* 0: no limit */
 	long long max_publishers;
+	long long token_max_ttl_ms;   /* tokens minted by POST /api/v1/tokens */
 };
 
 extern const struct conf_desc origin_conf_desc[];

@@ -62,6 +62,9 @@ enum {
 	OPT_STREAM = 1 << 1,
 	OPT_KEY = 1 << 2,
 	OPT_ALL = 1 << 3,
+	OPT_TTL = 1 << 4,
+	OPT_IP = 1 << 5,
+	OPT_SID = 1 << 6,
 };
 
 struct opts {
@@ -72,6 +75,7 @@ struct opts {
 	const char *customer, *stream, *key;
 	const char *announce_socket, *for_dur;
 	const char *from, *to, *format, *direction;
+	const char *ttl, *ip, *sid;
 	bool all;
 	unsigned given; /* OPT_* seen on the command line */
 	const char *pos[8];
@@ -101,6 +105,17 @@ usage(FILE *f)
 "  edge drain NAME | edge undrain NAME\n"
 "                               drain or undrain an edge through its announcer\n"
 "                               (the origin's edge setting names its socket)\n"
+"  secret rotate --customer C    a new playback secret (printed); the      \n"
+"                               previous one stays valid until retired\n"
+"  secret retire --customer C    tokens signed with the previous secret stop working\n"
+"  secret list --customer C      the valid secrets' hints and states\n"
+"  secret show --customer C      the valid secrets themselves (for the customer)\n"
+"  token --customer C --stream S --ttl DURATION [--ip CIDR] [--sid ID]\n"
+"                               a signed playback URL, minted by the origin\n"
+"                               (DURATION: 90, 90s, 15m, 1h, 7d; --sid preview...\n"
+"                               makes a preview token)\n"
+"  stream access --customer C --stream S public|token|unpublished\n"
+"                               who may watch the stream (docs/access.md)\n"
 "  report --customer C | --all  --from DATE --to DATE\n"
 "         [--format table|csv|json|svg] [--direction out|in|max|sum]\n"
 "                               bandwidth and 95th-percentile billing (DATE:\n"
@@ -201,6 +216,12 @@ parse_args(int argc, char **argv, struct opts *o)
 			val = &o->format;
 		else if (strcmp(a, "--direction") == 0)
 			val = &o->direction;
+		else if (strcmp(a, "--ttl") == 0)
+			val = &o->ttl, flag = OPT_TTL;
+		else if (strcmp(a, "--ip") == 0)
+			val = &o->ip, flag = OPT_IP;
+		else if (strcmp(a, "--sid") == 0)
+			val = &o->sid, flag = OPT_SID;
 		if (val) {
 			if (i + 1 >= argc)
 				return usage_error(
@@ -1028,6 +1049,156 @@ cmd_edge_drain(struct call *c, const char *name, bool drain)
 	return rc;
 }
 
+/* --- playback access (docs/access.md) ------------------------------ */
+
+/* "/api/v1/customers/<C>/secrets<suffix>" into path; 0 or an exit status. */
+static int
+secrets_path(struct buf *path, const char *customer, const char *suffix)
+{
+	CURL *tmp = curl_easy_init();
+	char *esc = tmp ? curl_easy_escape(tmp, customer, 0) : NULL;
+
+	if (esc)
+		buf_printf(path, "/api/v1/customers/%s/secrets%s", esc, suffix);
+	buf_append(path, "", 1);
+	curl_free(esc);
+	curl_easy_cleanup(tmp);
+	if (esc == NULL || path->err) {
+		fputs("cdnctl: out of memory\n", stderr);
+		return EXIT_API;
+	}
+	return 0;
+}
+
+static int
+cmd_secret(struct call *c, const char *verb)
+{
+	const struct opts *o = c->o;
+	bool show = strcmp(verb, "show") == 0, list = strcmp(verb, "list") == 0;
+	struct buf path;
+	int rc;
+
+	buf_init(&path, 4096);
+	if ((rc = secrets_path(&path, o->customer, list || show ? (show ? "?reveal=1" : "") :
+	    strcmp(verb, "rotate") == 0 ? "/rotate" : "/retire")) != 0)
+		goto out;
+	rc = http_call(c, list || show ? "GET" : "POST", (char *)path.data, list || show ? NULL : "");
+	if (rc != 0 || o->json)
+		goto out;
+	if (strcmp(verb, "rotate") == 0) {
+		char *sec = term_safe(jv_str(&c->doc, "secret"));
+		printf("new playback secret of %s (the previous one stays valid until "
+		    "'cdnctl secret retire --customer %s'):\n\n  %s\n\n"
+		    "Give it to the customer's back end, which signs tokens with it "
+		    "(docs/access.md).\n", o->customer, o->customer, sec ? sec : "?");
+		if (sec)
+			memset(sec, 0, strlen(sec));
+		free(sec);
+	} else if (strcmp(verb, "retire") == 0) {
+		int64_t n = 0;
+		jv_int(&c->doc, "retired", &n);
+		printf(n ? "the previous playback secret of %s is retired: tokens signed with it "
+		    "are refused\n" : "%s has no previous playback secret\n", o->customer);
+	} else {
+		const struct jv *a = doc_array(c, "secrets");
+		struct table t = { .n_cols = show ? 4 : 4 };
+		if (a == NULL) {
+			rc = EXIT_API;
+			goto out;
+		}
+		table_row(&t, (const char *const[]){ "ID", "STATE", "CREATED",
+			show ? "SECRET" : "HINT" });
+		for (size_t i = 0; i < a->n; i++) {
+			const struct jv *e = &a->kid[i];
+			char id[24] = "?", created[32], hint[16];
+			const char *h = jv_str(e, "hint");
+			int64_t v;
+			if (jv_int(e, "id", &v))
+				snprintf(id, sizeof(id), "%" PRId64, v);
+			fmt_time(created, sizeof(created), jv_int(e, "created_at", &v) ? v : 0);
+			snprintf(hint, sizeof(hint), "...%s", h ? h : "");
+			table_row(&t, (const char *const[]){ id, jv_str(e, "state"), created,
+				show ? jv_str(e, "secret") : hint });
+		}
+		if (a->n == 0)
+			printf("%s has no playback secret (cdnctl secret rotate makes one)\n",
+			    o->customer);
+		else
+			table_print(&t);
+		rc = t.oom ? EXIT_API : 0;
+		table_free(&t);
+	}
+out:
+	buf_fini(&path);
+	return rc;
+}
+
+static int
+cmd_token(struct call *c)
+{
+	const struct opts *o = c->o;
+	struct buf form;
+	CURL *tmp = curl_easy_init();
+	int rc;
+
+	buf_init(&form, 4096);
+	form_add(&form, tmp, "customer", o->customer);
+	form_add(&form, tmp, "stream", o->stream);
+	form_add(&form, tmp, "ttl", o->ttl);
+	form_add(&form, tmp, "ip", o->ip);
+	form_add(&form, tmp, "sid", o->sid);
+	buf_append(&form, "", 1);
+	curl_easy_cleanup(tmp);
+	if (form.err || tmp == NULL) {
+		buf_fini(&form);
+		fputs("cdnctl: out of memory\n", stderr);
+		return EXIT_API;
+	}
+	rc = http_call(c, "POST", "/api/v1/tokens", (char *)form.data);
+	buf_fini(&form);
+	if (rc == 0 && !o->json) {
+		char *tok = term_safe(jv_str(&c->doc, "token"));
+		char *play = term_safe(jv_str(&c->doc, "playback"));
+		char when[32];
+		int64_t exp = 0;
+
+		jv_int(&c->doc, "expires_at", &exp);
+		fmt_time(when, sizeof(when), exp);
+		printf("token:     %s\nplayback:  %s\nexpires:   %s\n", tok ? tok : "?",
+		    play ? play : "?", when);
+		free(tok);
+		free(play);
+	}
+	return rc;
+}
+
+static int
+cmd_stream_access(struct call *c, const char *mode)
+{
+	const struct opts *o = c->o;
+	struct buf form;
+	CURL *tmp = curl_easy_init();
+	int rc;
+
+	buf_init(&form, 4096);
+	form_add(&form, tmp, "customer", o->customer);
+	form_add(&form, tmp, "stream", o->stream);
+	form_add(&form, tmp, "access", mode);
+	buf_append(&form, "", 1);
+	curl_easy_cleanup(tmp);
+	if (form.err || tmp == NULL) {
+		buf_fini(&form);
+		fputs("cdnctl: out of memory\n", stderr);
+		return EXIT_API;
+	}
+	rc = http_call(c, "POST", "/api/v1/access", (char *)form.data);
+	buf_fini(&form);
+	if (rc == 0 && !o->json)
+		printf("stream %s of %s is now %s%s\n", o->stream, o->customer, mode,
+		    strcmp(mode, "public") == 0 ? "" : " (edges follow within one playlist TTL)");
+	return rc;
+}
+
 /* An edge name as the origin takes it: [A-Za-z0-9._-], 1-63. */
 static bool
 edge_name_ok(const char *s)
@@ -1051,6 +1222,9 @@ check_shape(
 		{ OPT_STREAM, "--stream" },
 		{ OPT_KEY, "--key" },
 		{ OPT_ALL, "--all" },
+		{ OPT_TTL, "--ttl" },
+		{ OPT_IP, "--ip" },
+		{ OPT_SID, "--sid" },
 	};
 
 	if (o->n_pos != n_words)
@@ -1105,6 +1279,23 @@ run(struct opts *o)
 		rc = check_shape(o, "edge drain|undrain NAME", 3, 0);
 		if (rc == 0 && !edge_name_ok(o->pos[2]))
 			rc = usage_error("edge %s: '%s' is not an edge name", w1, o->pos[2]);
+	} else if (strcmp(w0, "secret") == 0 && (strcmp(w1, "rotate") == 0 ||
+	    strcmp(w1, "retire") == 0 || strcmp(w1, "list") == 0 || strcmp(w1, "show") == 0)) {
+		rc = check_shape(o, "secret rotate|retire|list|show", 2, OPT_CUSTOMER);
+		if (rc == 0 && o->customer == NULL)
+			rc = usage_error("secret %s needs --customer", w1);
+	} else if (strcmp(w0, "token") == 0) {
+		rc = check_shape(o, "token", 1, OPT_CUSTOMER | OPT_STREAM | OPT_TTL | OPT_IP | OPT_SID);
+		if (rc == 0 && (o->customer == NULL || o->stream == NULL || o->ttl == NULL))
+			rc = usage_error("token needs --customer, --stream and --ttl");
+	} else if (strcmp(w0, "stream") == 0 && strcmp(w1, "access") == 0) {
+		rc = check_shape(o, "stream access MODE", 3, OPT_CUSTOMER | OPT_STREAM);
+		if (rc == 0 && (o->customer == NULL || o->stream == NULL))
+			rc = usage_error("stream access needs --customer and --stream");
+		else if (rc == 0 && strcmp(o->pos[2], "public") && strcmp(o->pos[2], "token") &&
+		    strcmp(o->pos[2], "unpublished"))
+			rc = usage_error("stream access: public, token or unpublished (got '%s')",
+			    o->pos[2]);
 	} else if (strcmp(w0, "report") == 0) {
 		rc = check_shape(o, "report", 1, OPT_CUSTOMER | OPT_ALL);
 		if (rc == 0 && (o->from == NULL || o->to == NULL))
@@ -1116,7 +1307,8 @@ run(struct opts *o)
 		return usage_error("unknown command '%s'",
 		    o->n_pos > 1 &&
 			    (strcmp(w0, "customer") == 0 ||
-				strcmp(w0, "key") == 0 || strcmp(w0, "edge") == 0)
+				strcmp(w0, "key") == 0 || strcmp(w0, "edge") == 0 ||
+				strcmp(w0, "secret") == 0 || strcmp(w0, "stream") == 0)
 			? w1
 			: w0);
 	if (rc != 0)
@@ -1132,6 +1324,12 @@ run(struct opts *o)
 		rc = cmd_edge_drain(&c, o->pos[2], strcmp(w1, "drain") == 0);
 	else if (strcmp(w0, "report") == 0)
 		rc = cmd_report(&c);
+	else if (strcmp(w0, "secret") == 0)
+		rc = cmd_secret(&c, w1);
+	else if (strcmp(w0, "token") == 0)
+		rc = cmd_token(&c);
+	else if (strcmp(w0, "stream") == 0)
+		rc = cmd_stream_access(&c, o->pos[2]);
 	else if (strcmp(w0, "customer") == 0 && strcmp(w1, "add") == 0)
 		rc = cmd_customer_add(&c, o->pos[2]);
 	else if (strcmp(w0, "customer") == 0 && strcmp(w1, "list") == 0)

@@ -646,6 +646,105 @@ t_keys_secret_not_stored(void)
 	return 0;
 }
 
+
+/* --- playback secrets and access modes (schema version 2) ------------------ */
+
+struct sec_seen {
+	struct play_secret s[4];
+	size_t n;
+};
+
+static int
+collect_secret(void *arg, const struct play_secret *ps)
+{
+	struct sec_seen *l = arg;
+
+	if (l->n < 4)
+		l->s[l->n++] = *ps;
+	return 0;
+}
+
+static int
+collect_access(void *arg, const struct stream_access *sa)
+{
+	struct stream_access *out = arg;
+
+	*out = *sa;
+	return 0;
+}
+
+static int
+t_keys_playback_secrets(void)
+{
+	struct keys *k = open_keys();
+	struct play_secret a, b, c;
+	struct sec_seen l = { 0 };
+	struct stream_access sa = { 0 };
+	char sk[KEYS_SECRET_MAX + 1];
+	int n;
+
+	CHECK(k != NULL);
+	CHECK_INT(keys_secret_rotate(k, "acme", &a), -ENOENT);
+	CHECK_INT(keys_customer_add(k, "acme", NULL), 0);
+	CHECK_INT(keys_customer_add(k, "beta", NULL), 0);
+	CHECK_INT(keys_secret_rotate(k, "acme", &a), 0);
+	CHECK_INT(strlen(a.secret), KEYS_PLAY_SECRET_LEN);
+	CHECK(strncmp(a.secret, "ps_", 3) == 0);
+	CHECK(a.is_current);
+	CHECK_INT(keys_secret_list(k, "acme", collect_secret, &l), 0);
+	CHECK_INT(l.n, 1);
+	CHECK_STR(l.s[0].secret, a.secret);
+	/* rotate: the old one stays valid as previous */
+	CHECK_INT(keys_secret_rotate(k, "acme", &b), 0);
+	CHECK(strcmp(a.secret, b.secret) != 0);
+	l.n = 0;
+	CHECK_INT(keys_secret_list(k, "acme", collect_secret, &l), 0);
+	CHECK_INT(l.n, 2);
+	CHECK_STR(l.s[0].secret, b.secret);
+	CHECK(l.s[0].is_current);
+	CHECK_STR(l.s[1].secret, a.secret);
+	CHECK(!l.s[1].is_current);
+	/* a third rotation retires the first */
+	CHECK_INT(keys_secret_rotate(k, "acme", &c), 0);
+	l.n = 0;
+	CHECK_INT(keys_secret_list(k, "acme", collect_secret, &l), 0);
+	CHECK_INT(l.n, 2);
+	CHECK_STR(l.s[0].secret, c.secret);
+	CHECK_STR(l.s[1].secret, b.secret);
+	/* retire: only the current is left; again: nothing to retire */
+	CHECK_INT(keys_secret_retire(k, "acme", &n), 0);
+	CHECK_INT(n, 1);
+	CHECK_INT(keys_secret_retire(k, "acme", &n), 0);
+	CHECK_INT(n, 0);
+	CHECK_INT(keys_secret_retire(k, "nobody", &n), -ENOENT);
+	l.n = 0;
+	CHECK_INT(keys_secret_list(k, NULL, collect_secret, &l), 0);
+	CHECK_INT(l.n, 1);   /* beta has none */
+	/* secrets are read back: they are in the file, which is 0600 */
+	CHECK_INT(file_mode(dbpath), 0600);
+
+	/* access modes need an active key of that customer for the stream */
+	CHECK_INT(keys_access_set(k, "acme", "cam1", PLAY_TOKEN), -ENOENT);
+	CHECK_INT(keys_key_add(k, "acme", "cam1", NULL, sk, NULL), 0);
+	CHECK_INT(keys_access_set(k, "beta", "cam1", PLAY_TOKEN), -ENOENT);
+	CHECK_INT(keys_access_set(k, "acme", "cam1", PLAY_TOKEN), 0);
+	CHECK_INT(keys_access_list(k, "acme", collect_access, &sa), 0);
+	CHECK_STR(sa.stream, "cam1");
+	CHECK_INT(sa.mode, PLAY_TOKEN);
+	CHECK_INT(keys_access_set(k, "acme", "cam1", PLAY_UNPUBLISHED), 0);
+	CHECK_INT(keys_access_list(k, NULL, collect_access, &sa), 0);
+	CHECK_INT(sa.mode, PLAY_UNPUBLISHED);
+	CHECK_INT(keys_stream_owned(k, "acme", "cam1"), 0);
+	CHECK_INT(keys_stream_owned(k, "beta", "cam1"), -ENOENT);
+	/* a revoked customer's secrets are no longer listed */
+	CHECK_INT(keys_customer_revoke(k, "acme"), 0);
+	l.n = 0;
+	CHECK_INT(keys_secret_list(k, NULL, collect_secret, &l), 0);
+	CHECK_INT(l.n, 0);
+	keys_close(k);
+	return 0;
+}
+
 /* --- admin API ------------------------------------------------------------ */
 
 struct fake_params {
@@ -946,6 +1045,98 @@ t_admin_body_limit(void)
 	return 0;
 }
 
+
+static int
+t_admin_access(void)
+{
+	struct fake_params cust = { { "name" }, { "acme" } };
+	struct fake_params key = { { "customer", "stream" }, { "acme", "cam1" } };
+	struct fake_params setm = { { "customer", "stream", "access" },
+		{ "acme", "cam1", "token" } };
+	struct fake_params badm = { { "customer", "stream", "access" },
+		{ "acme", "cam1", "secret" } };
+	struct fake_params other = { { "customer", "stream", "access" },
+		{ "acme", "cam9", "token" } };
+	struct fake_params mint = { { "customer", "stream", "ttl", "sid" },
+		{ "acme", "cam1", "1h", "s-1" } };
+	struct fake_params mintbad = { { "customer", "stream", "ttl" },
+		{ "acme", "cam1", "1y" } };
+	struct fake_params mintip = { { "customer", "stream", "ttl", "ip" },
+		{ "acme", "cam1", "60", "10.0.0.0/40" } };
+	struct fake_params reveal = { { "reveal" }, { "1" } };
+	char sec[PLAY_SECRETS_MAX][KEYS_PLAY_SECRET_LEN + 1];
+	const char *sv[PLAY_SECRETS_MAX];
+	char tok[PLAY_TOKEN_MAX + 1];
+	struct play_token t;
+	const char *p;
+	size_t n;
+
+	CHECK_INT(api_setup(), 0);
+	actx.access = access_table_new();
+	CHECK(actx.access != NULL);
+	CHECK_INT(api("POST", "/api/v1/customers", AUTH, &cust), 201);
+	/* a new customer has a secret already, and the table knows it */
+	CHECK_INT(access_table_secrets(actx.access, "acme", sec), 1);
+	CHECK_INT(api("GET", "/api/v1/customers/acme/secrets", AUTH, NULL), 200);
+	CHECK_BODY_HAS("\"state\":\"current\"");
+	CHECK(strstr((char *)abody.data, sec[0]) == NULL);   /* hints only */
+	CHECK_INT(api("GET", "/api/v1/customers/acme/secrets", AUTH, &reveal), 200);
+	CHECK(strstr((char *)abody.data, sec[0]) != NULL);
+	CHECK_INT(api("GET", "/api/v1/customers/zz/secrets", AUTH, NULL), 404);
+	CHECK_INT(api("POST", "/api/v1/customers/acme/secrets", AUTH, NULL), 405);
+
+	CHECK_INT(api("POST", "/api/v1/access", AUTH, &setm), 404);   /* no key yet */
+	CHECK_INT(api("POST", "/api/v1/keys", AUTH, &key), 201);
+	CHECK_INT(api("POST", "/api/v1/access", AUTH, &badm), 400);
+	CHECK_INT(api("POST", "/api/v1/access", AUTH, &other), 404);
+	CHECK_INT(access_table_mode(actx.access, "acme", "cam1"), PLAY_PUBLIC);
+	CHECK_INT(api("POST", "/api/v1/access", AUTH, &setm), 200);
+	CHECK_INT(access_table_mode(actx.access, "acme", "cam1"), PLAY_TOKEN);
+	CHECK_INT(access_table_mode(actx.access, "acme", "cam2"), PLAY_PUBLIC);
+	CHECK_INT(api("GET", "/api/v1/access", AUTH, NULL), 200);
+	CHECK_BODY_HAS("\"access\":\"token\"");
+
+	/* mint: the token verifies with the table's secrets */
+	CHECK_INT(api("POST", "/api/v1/tokens", AUTH, &mintbad), 400);
+	CHECK_INT(api("POST", "/api/v1/tokens", AUTH, &mintip), 400);
+	CHECK_INT(api("POST", "/api/v1/tokens", AUTH, &mint), 201);
+	CHECK_BODY_HAS("\"playback\":\"/hls/cam1/index.m3u8?token=1~");
+	p = strstr((char *)abody.data, "\"token\":\"");
+	CHECK(p != NULL);
+	p += 9;
+	n = strcspn(p, "\"");
+	CHECK(n < sizeof(tok));
+	memcpy(tok, p, n);
+	tok[n] = '\0';
+	CHECK_INT(play_token_parse(tok, n, &t), 0);
+	CHECK_STR(t.sid, "s-1");
+	n = access_table_secrets(actx.access, "acme", sec);
+	for (size_t i = 0; i < n; i++)
+		sv[i] = sec[i];
+	CHECK(play_token_sig_ok(&t, "cam1", sv, n));
+	/* rotate: old token still good; retire: not any more */
+	CHECK_INT(api("POST", "/api/v1/customers/acme/secrets/rotate", AUTH, NULL), 201);
+	CHECK_BODY_HAS("\"secret\":\"ps_");
+	n = access_table_secrets(actx.access, "acme", sec);
+	CHECK_INT(n, 2);
+	for (size_t i = 0; i < n; i++)
+		sv[i] = sec[i];
+	CHECK(play_token_sig_ok(&t, "cam1", sv, n));
+	CHECK_INT(api("POST", "/api/v1/customers/acme/secrets/retire", AUTH, NULL), 200);
+	CHECK_BODY_HAS("\"retired\":1");
+	n = access_table_secrets(actx.access, "acme", sec);
+	CHECK_INT(n, 1);
+	sv[0] = sec[0];
+	CHECK(!play_token_sig_ok(&t, "cam1", sv, n));
+	/* revoking the customer drops its secrets and modes everywhere */
+	CHECK_INT(api("POST", CUST_REVOKE, AUTH, NULL), 200);
+	CHECK_INT(access_table_secrets(actx.access, "acme", sec), 0);
+	CHECK_INT(access_table_mode(actx.access, "acme", "cam1"), PLAY_PUBLIC);
+	access_table_free(actx.access);
+	actx.access = NULL;
+	return 0;
+}
+
 int
 main(void)
 {
@@ -966,11 +1157,13 @@ main(void)
 	RUN(t_keys_import);
 	RUN(t_keys_revoke);
 	RUN(t_keys_secret_not_stored);
+	RUN(t_keys_playback_secrets);
 	RUN(t_admin_auth);
 	RUN(t_admin_routing);
 	RUN(t_admin_keys);
 	RUN(t_admin_streams);
 	RUN(t_admin_body_limit);
+	RUN(t_admin_access);
 	nftw(basedir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	return check_done();
 }

@@ -1,4 +1,5 @@
-// The viewer's player (docs/www.md): /watch/<stream>[?embed=1][&engine=native|hlsjs].
+// The viewer's player (docs/www.md):
+// /watch/<stream>[?embed=1][&engine=native|hlsjs][&token=T].
 //
 // It plays /hls/<stream>/master.m3u8 from the host that served the page (an
 // edge, normally) with hls.js, or with the browser's own HLS where hls.js
@@ -19,8 +20,12 @@
   const embed = params.get('embed') === '1';
   const forced = params.get('engine');
   const enc = encodeURIComponent(stream);
-  const masterUrl = '/hls/' + enc + '/master.m3u8';
-  const mediaUrl = '/hls/' + enc + '/index.m3u8';
+  // A signed page (/watch/<stream>?token=..., docs/access.md) passes its token
+  // on; the playlists it gets carry it into every segment URI themselves.
+  const token = params.get('token');
+  const tq = token ? '?token=' + encodeURIComponent(token) : '';
+  const masterUrl = '/hls/' + enc + '/master.m3u8' + tq;
+  const mediaUrl = '/hls/' + enc + '/index.m3u8' + tq;
   const POLL_MS = 2000;
 
   const $ = (id) => document.getElementById(id);
