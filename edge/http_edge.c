@@ -104,6 +104,7 @@ struct ereq {
 	struct acct_customer *acct;  /* who pays for this response */
 	/* Playback access (docs/access.md), for /hls/<stream>/<object>. */
 	bool is_hls;
+	bool is_key;                 /* an AES-128 content key: token holders only */
 	bool access_checked;         /* the token was judged for this request */
 	bool rewrite;                /* a valid token: carry it into a playlist */
 	bool has_token;
@@ -512,6 +513,12 @@ send_object(struct ereq *rq, struct cobj *o, enum edge_result res)
 			mode = o->access >= 0 ? (enum play_access)o->access : PLAY_PUBLIC;
 			snprintf(customer, sizeof(customer), "%s", o->owner);
 		}
+		/* docs/access.md, Encryption: a key needs a token on any stream;
+		 * judged on every request, cached or not */
+		if (rq->is_key && mode == PLAY_PUBLIC)
+			mode = PLAY_TOKEN;
+		if (rq->is_key && !customer[0])
+			snprintf(customer, sizeof(customer), "%s", o->owner);
 		if ((v = access_judge(rq, mode, customer)) != PLAY_OK) {
 			cobj_unref(rq->h->cache, o);
 			return send_forbidden(rq, v);
@@ -941,6 +948,7 @@ start_request(struct ereq *rq, const char *url, const char *method)
 		enum play_verdict pv;
 
 		rq->is_hls = true;
+		rq->is_key = on > 4 && strcmp(p.part[2] + on - 4, ".key") == 0;
 		snprintf(rq->stream, sizeof(rq->stream), "%.64s", p.part[1]);
 		rc = play_token_from_query(t->raw_query, strlen(t->raw_query), rq->token,
 		    sizeof(rq->token));
@@ -948,7 +956,8 @@ start_request(struct ereq *rq, const char *url, const char *method)
 		if (rc == -EINVAL)
 			snprintf(rq->token, sizeof(rq->token), "!");
 		if (!rq->from_edge && !is_pl && edge_access_lookup(rq->h->access, rq->stream, &mode, customer) &&
-		    mode != PLAY_PUBLIC && (pv = access_judge(rq, mode, customer)) != PLAY_OK)
+		    (mode != PLAY_PUBLIC || rq->is_key) &&
+		    (pv = access_judge(rq, mode == PLAY_PUBLIC ? PLAY_TOKEN : mode, customer)) != PLAY_OK)
 			return send_forbidden(rq, pv);
 	}
 	return cache_step(rq);

@@ -898,6 +898,47 @@ access_set(struct admin_ctx *ctx, const struct admin_req *req, struct buf *b)
 	return 200;
 }
 
+/*
+ * POST /api/v1/encryption: customer, stream, encrypt=on|off. HLS AES-128
+ * for the stream (docs/access.md, Encryption); in force from its next
+ * publish (a live stream keeps what it started with).
+ */
+static int
+encryption_set(struct admin_ctx *ctx, const struct admin_req *req, struct buf *b)
+{
+	const char *customer = param(req, "customer"), *stream = param(req, "stream");
+	const char *v = param(req, "encrypt");
+	struct json j;
+	bool on;
+	int rc;
+
+	if (customer == NULL || stream == NULL || v == NULL)
+		return reply_error(b, 400, "missing parameter: customer, stream and encrypt are needed");
+	if (!keys_name_ok(customer) || !keys_name_ok(stream))
+		return reply_error(b, 400, "invalid customer or stream name: use " NAME_RULES);
+	if (strcmp(v, "on") == 0)
+		on = true;
+	else if (strcmp(v, "off") == 0)
+		on = false;
+	else
+		return reply_error(b, 400, "invalid encrypt: on or off");
+	pthread_mutex_lock(&ctx->lock);
+	rc = keys_encrypt_set(ctx->keys, customer, stream, on);
+	pthread_mutex_unlock(&ctx->lock);
+	if (rc != 0)
+		return reply_errno(b, rc, "", "no active key of that customer for that stream");
+	json_init(&j, b);
+	json_obj_begin(&j);
+	json_key(&j, "customer");
+	json_str(&j, customer);
+	json_key(&j, "stream");
+	json_str(&j, stream);
+	json_key(&j, "encrypt");
+	json_bool(&j, on);
+	json_obj_end(&j);
+	return 200;
+}
+
 static int
 route(struct admin_ctx *ctx, const struct admin_req *req, struct buf *b)
 {
@@ -974,6 +1015,11 @@ route(struct admin_ctx *ctx, const struct admin_req *req, struct buf *b)
 		if (post)
 			return access_set(ctx, req, b);
 		return reply_method(b, "GET, POST");
+	}
+	if (p.n == 1 && strcmp(p.part[0], "encryption") == 0) {
+		if (post)
+			return encryption_set(ctx, req, b);
+		return reply_method(b, "POST");
 	}
 	return reply_error(b, 404, "no such API path");
 }

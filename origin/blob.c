@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+
 #include "blob.h"
 #include "xalloc.h"
 
@@ -74,6 +76,8 @@ blob_unref(struct blob *b)
 	if (atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) != 1)
 		return;
 	b->magic = 0;
+	if (b->is_secret && b->data)
+		OPENSSL_cleanse(b->data, b->len);   /* a content key: no copy left behind */
 	free(b->data);
 	free(b);
 }

@@ -25,6 +25,7 @@ struct blob {
 	int64_t created_ms;        /* Unix ms */
 	int max_age_s;             /* Cache-Control max-age */
 	int immutable;             /* add "immutable" */
+	int is_secret;             /* a content key: "private, no-store", wiped when freed */
 	char etag[20];             /* "\"<16 hex>\"" */
 };
 

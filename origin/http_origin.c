@@ -129,8 +129,11 @@ serve_blob(struct MHD_Connection *conn, struct req *rq, struct blob *b, bool is_
 	int64_t age_s;
 	int rr = HTTP_RANGE_NONE;
 
-	snprintf(cc, sizeof(cc), "public, max-age=%d%s", b->max_age_s,
-	    b->immutable ? ", immutable" : "");
+	if (b->is_secret)   /* a content key: no shared cache may answer for us */
+		snprintf(cc, sizeof(cc), "private, no-store");
+	else
+		snprintf(cc, sizeof(cc), "public, max-age=%d%s", b->max_age_s,
+		    b->immutable ? ", immutable" : "");
 	age_s = (clock_wall_ms() - b->created_ms) / 1000;
 	snprintf(age, sizeof(age), "%lld", (long long)(age_s > 0 ? age_s : 0));
 	if (http_etag_match(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match"),
@@ -275,6 +278,13 @@ serve_hls(struct http_origin *h, struct MHD_Connection *conn, struct req *rq,
 		return ho_send_text(conn, rq, MHD_HTTP_NOT_FOUND, "not found");
 	if (ac && h->admin)
 		mode = access_table_mode(h->admin->access, ac->name, p->part[1]);
+	/*
+	 * A content key (docs/access.md, Encryption) goes to token holders
+	 * only, whatever the stream's mode: an encrypted stream is token-only
+	 * for its keys. Edges are told so in X-CDN-Access and check too.
+	 */
+	if (b->is_secret && mode == PLAY_PUBLIC)
+		mode = PLAY_TOKEN;
 	/*
 	 * Playback access (docs/access.md): edges, proven by the accounting
 	 * token, get everything with the mode in X-CDN-Access and check

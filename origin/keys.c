@@ -80,6 +80,14 @@ static const char *const keys_schema[] = {
 	"  mode TEXT NOT NULL CHECK(mode IN ('public', 'token', 'unpublished')),"
 	"  updated_at INTEGER NOT NULL,"
 	"  PRIMARY KEY(customer_id, stream));",
+	/* version 3: HLS AES-128 encryption per stream and its content keys */
+	"ALTER TABLE stream_access ADD COLUMN encrypt INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE segment_keys("
+	"  stream TEXT NOT NULL,"
+	"  key_id TEXT NOT NULL,"
+	"  key BLOB NOT NULL CHECK(length(key) = 16),"
+	"  created_at INTEGER NOT NULL,"
+	"  PRIMARY KEY(stream, key_id));",
 };
 
 /* The columns row_to_key reads, in order. */
@@ -106,6 +114,11 @@ enum {
 	ST_ACC_SET,
 	ST_ACC_LIST,
 	ST_STREAM_OWNED,
+	ST_ENC_SET,
+	ST_ENC_GET,
+	ST_SEGKEY_PUT,
+	ST_SEGKEY_DEL,
+	ST_SEGKEY_PURGE,
 	ST_COUNT
 };
 
@@ -165,6 +178,22 @@ static const char *const keys_sql[ST_COUNT] = {
 	    "SELECT 1 FROM stream_keys k JOIN customers c ON c.id = k.customer_id"
 	    " WHERE c.name = ?1 AND c.revoked_at IS NULL AND k.stream = ?2"
 	    " AND k.revoked_at IS NULL",
+	/* A stream whose mode was never set is public: keep that, add encrypt. */
+	[ST_ENC_SET] =
+	    "INSERT INTO stream_access(customer_id, stream, mode, updated_at, encrypt)"
+	    " SELECT c.id, ?2, 'public', ?4, ?3 FROM customers c"
+	    " WHERE c.name = ?1 AND c.revoked_at IS NULL AND EXISTS(SELECT 1 FROM stream_keys k"
+	    "  WHERE k.customer_id = c.id AND k.stream = ?2 AND k.revoked_at IS NULL)"
+	    " ON CONFLICT(customer_id, stream) DO UPDATE"
+	    " SET encrypt = excluded.encrypt, updated_at = excluded.updated_at",
+	[ST_ENC_GET] =
+	    "SELECT a.encrypt FROM stream_access a JOIN customers c ON c.id = a.customer_id"
+	    " WHERE c.name = ?1 AND a.stream = ?2",
+	[ST_SEGKEY_PUT] =
+	    "INSERT OR REPLACE INTO segment_keys(stream, key_id, key, created_at)"
+	    " VALUES(?1, ?2, ?3, ?4)",
+	[ST_SEGKEY_DEL] = "DELETE FROM segment_keys WHERE stream = ?1 AND key_id = ?2",
+	[ST_SEGKEY_PURGE] = "DELETE FROM segment_keys",
 };
 
 struct keys {
@@ -783,4 +812,90 @@ keys_customer_active(struct keys *k, const char *customer)
 	int64_t id;
 
 	return customer_active_id(k, customer, &id);
+}
+
+int
+keys_encrypt_set(struct keys *k, const char *customer, const char *stream, bool on)
+{
+	sqlite3_stmt *st = k->st[ST_ENC_SET];
+	int rc = 0;
+
+	if (!keys_name_ok(customer) || !keys_name_ok(stream))
+		return -EINVAL;
+	sqlite3_bind_text(st, 1, customer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, stream, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, on ? 1 : 0);
+	sqlite3_bind_int64(st, 4, (int64_t)time(NULL));
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = step_fail(k, "set stream encryption");
+	else if (sqlite3_changes(k->db) == 0)
+		rc = -ENOENT;
+	st_done(st);
+	if (rc == 0)
+		log_info("keys: stream %s of %s: encryption %s", stream, customer, on ? "on" : "off");
+	return rc;
+}
+
+int
+keys_encrypt_get(struct keys *k, const char *customer, const char *stream, bool *on)
+{
+	sqlite3_stmt *st = k->st[ST_ENC_GET];
+	int rc = 0, s;
+
+	*on = false;
+	if (!keys_name_ok(customer) || !keys_name_ok(stream))
+		return -EINVAL;
+	sqlite3_bind_text(st, 1, customer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, stream, -1, SQLITE_STATIC);
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW)
+		*on = sqlite3_column_int(st, 0) != 0;
+	else if (s != SQLITE_DONE)
+		rc = step_fail(k, "get stream encryption");
+	st_done(st);
+	return rc;
+}
+
+int
+keys_segkey_put(struct keys *k, const char *stream, const char *key_id,
+    const uint8_t key[KEYS_SEGKEY_LEN])
+{
+	sqlite3_stmt *st = k->st[ST_SEGKEY_PUT];
+	int rc = 0;
+
+	sqlite3_bind_text(st, 1, stream, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, key_id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, key, KEYS_SEGKEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (int64_t)time(NULL));
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = step_fail(k, "store a segment key");
+	st_done(st);   /* clears the key's binding too */
+	return rc;
+}
+
+int
+keys_segkey_delete(struct keys *k, const char *stream, const char *key_id)
+{
+	sqlite3_stmt *st = k->st[ST_SEGKEY_DEL];
+	int rc = 0;
+
+	if (key_id)
+		sqlite3_bind_text(st, 2, key_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, stream, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = step_fail(k, "delete a segment key");
+	st_done(st);
+	return rc;
+}
+
+int
+keys_segkey_purge(struct keys *k)
+{
+	sqlite3_stmt *st = k->st[ST_SEGKEY_PURGE];
+	int rc = 0;
+
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = step_fail(k, "purge segment keys");
+	st_done(st);
+	return rc;
 }

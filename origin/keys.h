@@ -148,4 +148,25 @@ int keys_customer_active(struct keys *k, const char *customer);
 /* 0 when customer (active) holds an active key for stream; -ENOENT, -EIO. */
 int keys_stream_owned(struct keys *k, const char *customer, const char *stream);
 
+/*
+ * HLS AES-128 encryption (docs/access.md "Encryption"). The flag lives in
+ * stream_access with the access mode (a stream never given a mode is
+ * public). Set: 0, -EINVAL, -ENOENT (no active key of customer for the
+ * stream), -EIO. Get: *on false when never set; 0, -EINVAL, -EIO.
+ */
+int keys_encrypt_set(struct keys *k, const char *customer, const char *stream, bool on);
+int keys_encrypt_get(struct keys *k, const char *customer, const char *stream, bool *on);
+
+/*
+ * Content keys of encrypted segments (16 bytes, AES-128), one row per key
+ * (stream, key id, key, created). Borrows its arguments. 0 or -EIO.
+ * Purge deletes them all: at start, when no segment they encrypted is
+ * served any more.
+ */
+#define KEYS_SEGKEY_LEN 16
+int keys_segkey_put(struct keys *k, const char *stream, const char *key_id,
+    const uint8_t key[KEYS_SEGKEY_LEN]);
+int keys_segkey_delete(struct keys *k, const char *stream, const char *key_id);
+int keys_segkey_purge(struct keys *k);
+
 #endif

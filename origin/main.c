@@ -141,6 +141,21 @@ sighup_reload(void *arg)
 	http_origin_reload_tls(http);
 }
 
+/* Content keys of encrypted streams go to the RTMP thread's connection. */
+static int
+segkey_put(void *arg, const char *stream, const char *key_id, const uint8_t key[16])
+{
+	return keys_segkey_put(arg, stream, key_id, key);
+}
+
+static void
+segkey_del(void *arg, const char *stream, const char *key_id)
+{
+	keys_segkey_delete(arg, stream, key_id);
+}
+
+static struct stream_key_store key_store = { segkey_put, segkey_del, NULL };
+
 int
 main(int argc, char **argv)
 {
@@ -249,6 +264,10 @@ main(int argc, char **argv)
 		goto out;
 	}
 	stream_registry_init();
+	/* Keys of an earlier run encrypted segments no one serves now. */
+	keys_segkey_purge(keys_rtmp);
+	key_store.arg = keys_rtmp;
+	stream_set_key_store(&key_store);
 	if ((rtmp = rtmp_server_new(&cfg, keys_rtmp)) == NULL)
 		goto out;
 	if (cfg.public_rtmp_url && cfg.public_rtmp_url[0]) {
@@ -331,6 +350,7 @@ out:
 	acct_api_close(acct_api);
 	free(acct_token);
 	stream_registry_fini();
+	stream_set_key_store(NULL);
 	keys_close(keys_rtmp);
 	keys_close(keys_admin);
 	if (sigfd != -1)

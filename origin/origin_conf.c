@@ -103,6 +103,8 @@ const struct conf_desc origin_conf_desc[] = {
 	  "publishers at once (RTMP and RTMPS); one more is refused (NetStream.Publish.BadName, \"Server full\")" },
 	{ "token_max_ttl", CONF_MSEC, F(token_max_ttl_ms), "720h", 60000, 8784LL * 3600000, NULL, 0,
 	  "longest lifetime of a playback token minted by the admin API (docs/access.md)" },
+	{ "encryption_key_rotation", CONF_INT, F(encryption_key_rotation), "10", 1, 100000, NULL, 0,
+	  "segments per content key of an encrypted stream; a new random key starts after that many (docs/access.md, Encryption)" },
 };
 
 const size_t origin_conf_n = sizeof(origin_conf_desc) / sizeof(origin_conf_desc[0]);

@@ -62,6 +62,7 @@ struct origin_cfg {
 	long long rtmp_max_per_ip;        /* 0: no limit */
 	long long max_publishers;
 	long long token_max_ttl_ms;   /* tokens minted by POST /api/v1/tokens */
+	long long encryption_key_rotation;   /* segments per AES-128 key */
 };
 
 extern const struct conf_desc origin_conf_desc[];

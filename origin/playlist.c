@@ -74,6 +74,7 @@ playlist_write_media(struct buf *out, const struct pl_media *pl)
 {
 	const struct pl_seg *sg;
 	const char *map, *prev_map = NULL;
+	bool key_on = false;
 	bool has_map = pl->map_uri != NULL;
 	int64_t dur;
 	size_t i;
@@ -85,6 +86,9 @@ playlist_write_media(struct buf *out, const struct pl_media *pl)
 		return -EINVAL;
 	for (i = 0; i < pl->n_segs; i++) {
 		if (!ok_text(pl->segs[i].uri, false))
+			return -EINVAL;
+		if (pl->segs[i].key_uri != NULL &&
+		    (!ok_text(pl->segs[i].key_uri, true) || pl->segs[i].key_iv == NULL))
 			return -EINVAL;
 		if (pl->segs[i].map_uri != NULL) {
 			if (!ok_text(pl->segs[i].map_uri, true))
@@ -116,8 +120,23 @@ playlist_write_media(struct buf *out, const struct pl_media *pl)
 			buf_printf(out, "#EXT-X-DISCONTINUITY\n");
 		/* 4.3.2.5: a MAP applies to every segment after it, until the next */
 		if (map != NULL && (prev_map == NULL || strcmp(map, prev_map) != 0)) {
+			/* 4.3.2.5: keep the init segment out of the key's scope */
+			if (key_on) {
+				buf_printf(out, "#EXT-X-KEY:METHOD=NONE\n");
+				key_on = false;
+			}
 			buf_printf(out, "#EXT-X-MAP:URI=\"%s\"\n", map);
 			prev_map = map;
+		}
+		if (sg->key_uri != NULL) {
+			buf_printf(out, "#EXT-X-KEY:METHOD=AES-128,URI=\"%s\",IV=0x", sg->key_uri);
+			for (int k = 0; k < 16; k++)
+				buf_printf(out, "%02x", sg->key_iv[k]);
+			buf_printf(out, "\n");
+			key_on = true;
+		} else if (key_on) {
+			buf_printf(out, "#EXT-X-KEY:METHOD=NONE\n");
+			key_on = false;
 		}
 		if (sg->pdt_ms > 0)
 			put_pdt(out, sg->pdt_ms);

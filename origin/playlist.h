@@ -18,6 +18,12 @@
  *   again before the first segment whose init segment differs from the
  *   previous one's (after a republish or a codec change; 4.3.2.5), after
  *   that segment's EXT-X-DISCONTINUITY.
+ * - EXT-X-KEY (4.3.2.4, METHOD=AES-128) precedes every encrypted segment:
+ *   each has its own explicit IV, and an IV attribute applies to every
+ *   segment up to the next EXT-X-KEY. A segment after an encrypted one
+ *   that is not encrypted gets METHOD=NONE first. An EXT-X-MAP written
+ *   while a key is in force is preceded by METHOD=NONE, so init segments
+ *   are never in a key's scope: they are served in the clear (4.3.2.5).
  * - EXT-X-ENDLIST ends a playlist whose stream has ended.
  * Version: 3 for TS, 6 for fMP4 (EXT-X-MAP without I-frames-only needs 6).
  *
@@ -41,6 +47,8 @@ struct pl_seg {
 	int64_t pdt_ms;           /* wall clock of its start, ms since the Unix epoch; 0: none */
 	bool discontinuity;
 	const char *map_uri;      /* fMP4: its init segment; NULL: pl_media.map_uri */
+	const char *key_uri;      /* AES-128 key (relative URI), or NULL: not encrypted */
+	const uint8_t *key_iv;    /* with key_uri: its 16-byte IV */
 };
 
 struct pl_media {

@@ -628,6 +628,10 @@ cmd_publish(struct rtmp_session *s, uint32_t msid, const struct amf0_val *namev)
 	p.grace_ms = s->cfg->segment_grace_ms;
 	p.republish_grace_ms = s->cfg->republish_grace_ms;
 	p.persist_dir = s->cfg->persist_dir;
+	/* HLS AES-128 (docs/access.md): read at each publish; fail closed */
+	p.key_rotation = (unsigned)s->cfg->encryption_key_rotation;
+	if (keys_encrypt_get(s->keys, p.customer, p.name, &p.encrypt) != 0)
+		return refuse_publish(s, msid, REJECT_BAD_KEY, "Key check failed, try again");
 	snprintf(s->ctx, sizeof(s->ctx), "%s %s %s", s->proto, s->peer, p.name);
 	log_ctx_set("%s", s->ctx);
 	s->stream = stream_publish(&p);

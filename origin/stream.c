@@ -19,6 +19,17 @@
  * Each segment holds a reference to its init segment, so an old init stays
  * fetchable exactly as long as a segment that needs it.
  *
+ * Encryption (docs/access.md "Encryption"). A stream with encrypt set gets
+ * each segment encrypted here, after packaging, with AES-128-CBC over the
+ * whole segment (seg_crypt.c), the IV being its media sequence number. A
+ * new random key (RAND_bytes) starts every key_rotation segments; it is
+ * named "<session id>-k<n>.key" (unique like segment names, so an edge's
+ * cached key object never serves another key), stored through the key
+ * store (the database) before first use, held by reference by each
+ * segment it encrypted, and deleted with the last of them, that is
+ * grace_ms after its last segment left the window. fMP4 init segments
+ * stay in the clear (playlist.c keeps them out of any key's scope).
+ *
  * Expiry. A segment that leaves the playlist window stays fetchable for
  * grace_ms (players and edges that loaded the previous playlist still ask
  * for it); an ended stream keeps its final playlist for grace_ms too. A
@@ -37,6 +48,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "clock.h"
@@ -45,6 +57,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "playlist.h"
+#include "seg_crypt.h"
 #include "stream.h"
 #include "xalloc.h"
 
@@ -55,6 +68,7 @@
 static const char CT_M3U8[] = "application/vnd.apple.mpegurl";
 static const char CT_TS[] = "video/mp2t";
 static const char CT_MP4[] = "video/mp4";
+static const char CT_KEY[] = "application/octet-stream";
 
 struct seg_entry {
 	struct blob *blob;
@@ -66,6 +80,9 @@ struct seg_entry {
 	int64_t expire_ms;        /* 0 while in the window */
 	struct blob *init;        /* fMP4: its init segment (a reference), or NULL */
 	char init_name[SEG_NAME_MAX];
+	struct blob *key;         /* its AES-128 key (a reference), or NULL: in the clear */
+	char key_name[SEG_NAME_MAX];
+	uint8_t iv[SEG_CRYPT_IV_LEN];
 };
 
 struct stream {
@@ -99,9 +116,14 @@ struct stream {
 	uint64_t bitrate_bps;
 	uint64_t peak_bps, total_bits, total_ms;
 	uint64_t segments;
+	struct blob *key;         /* current content key, or NULL (RTMP thread writes) */
+	char key_name[SEG_NAME_MAX];
+	unsigned key_segs;        /* segments encrypted with it */
+	unsigned n_keys;          /* keys made, for their names */
 };
 
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static const struct stream_key_store *key_store;
 static struct stream *buckets[N_BUCKETS];
 
 static unsigned
@@ -238,6 +260,8 @@ rebuild_playlists_locked(struct stream *s)
 		pls[n].pdt_ms = s->segs[i].pdt_ms;
 		pls[n].discontinuity = s->segs[i].disc;
 		pls[n].map_uri = s->segs[i].init ? s->segs[i].init_name : NULL;
+		pls[n].key_uri = s->segs[i].key ? s->segs[i].key_name : NULL;
+		pls[n].key_iv = s->segs[i].iv;
 	}
 	if (n == 0)
 		return 0;  /* nothing to publish yet: never an empty live playlist */
@@ -290,6 +314,22 @@ rebuild_playlists_locked(struct stream *s)
 
 /* ---- lifecycle ------------------------------------------------------- */
 
+/* A content key left with its last segment: delete it from the store. */
+static void
+key_forget(struct stream *s, const char *key_name)
+{
+	if (key_store && key_store->del)
+		key_store->del(key_store->arg, s->p.name, key_name);
+}
+
+void
+stream_set_key_store(const struct stream_key_store *ks)
+{
+	pthread_mutex_lock(&reg_lock);
+	key_store = ks;
+	pthread_mutex_unlock(&reg_lock);
+}
+
 /* remove_files: also delete its persisted files (not at shutdown, so the
  * ended playlists stay on disk for whatever serves persist_dir). */
 static void
@@ -302,8 +342,12 @@ stream_free_locked(struct stream *s, bool remove_files)
 			    (i + 1 == s->n_segs || s->segs[i + 1].init != s->segs[i].init))
 				persist_remove(s, s->segs[i].init_name);
 		}
+		if (remove_files && s->segs[i].key && (i + 1 == s->n_segs ||
+		    s->segs[i + 1].key != s->segs[i].key))
+			key_forget(s, s->segs[i].key_name);
 		blob_unref(s->segs[i].blob);
 		blob_unref(s->segs[i].init);
+		blob_unref(s->segs[i].key);
 	}
 	if (s->p.persist_dir && remove_files) {
 		persist_remove(s, "index.m3u8");
@@ -315,6 +359,7 @@ stream_free_locked(struct stream *s, bool remove_files)
 	blob_unref(s->media_pl);
 	blob_unref(s->master_pl);
 	blob_unref(s->init);
+	blob_unref(s->key);
 	free((char *)s->p.persist_dir);
 	s->magic = 0;
 	free(s);
@@ -351,6 +396,14 @@ resume_locked(struct stream *s, const struct stream_params *p)
 	s->waiting = false;
 	s->kicked = false;
 	s->ended_ms = 0;
+	/* the setting as it is now: the next segment follows it (METHOD=NONE
+	 * in the playlist when encryption was turned off) */
+	s->p.encrypt = p->encrypt;
+	s->p.key_rotation = p->key_rotation;
+	if (!s->p.encrypt) {
+		blob_unref(s->key);
+		s->key = NULL;
+	}
 	/* RFC 8216 6.2.2: the new publisher's media is a new timeline */
 	s->next_disc = true;
 	log_info("publisher back within the republish grace: the playlist "
@@ -470,16 +523,87 @@ stream_set_init(struct stream *s, const uint8_t *data, size_t len)
 	return 0;
 }
 
+/*
+ * Make the stream's current key usable for one more segment: a new random
+ * key every key_rotation segments, stored before its first use. RTMP
+ * thread; takes the lock only to publish the new key.
+ */
+static int
+key_next(struct stream *s)
+{
+	uint8_t raw[SEG_CRYPT_KEY_LEN];
+	char name[SEG_NAME_MAX];
+	struct blob *kb;
+	unsigned every = s->p.key_rotation ? s->p.key_rotation : 1;
+	int rc;
+
+	if (s->key && s->key_segs < every)
+		return 0;
+	if (RAND_bytes(raw, sizeof(raw)) != 1) {
+		log_errx("encryption: RAND_bytes failed: segment dropped");
+		return -EIO;
+	}
+	snprintf(name, sizeof(name), "%s-k%u.key", s->sid, s->n_keys);
+	if (key_store && key_store->put &&
+	    (rc = key_store->put(key_store->arg, s->p.name, name, raw)) != 0) {
+		OPENSSL_cleanse(raw, sizeof(raw));
+		log_warnx("encryption: cannot store key %s: segment dropped", name);
+		return rc;
+	}
+	kb = blob_copy(raw, sizeof(raw), CT_KEY);
+	OPENSSL_cleanse(raw, sizeof(raw));
+	if (kb == NULL) {
+		key_forget(s, name);
+		return -ENOMEM;
+	}
+	kb->is_secret = 1;
+	kb->max_age_s = 0;
+	pthread_mutex_lock(&reg_lock);
+	set_blob(&s->key, kb);
+	memcpy(s->key_name, name, sizeof(s->key_name));
+	s->key_segs = 0;
+	s->n_keys++;
+	pthread_mutex_unlock(&reg_lock);
+	log_info("encryption: new key %s from media sequence %llu", name,
+	    (unsigned long long)s->next_msn);
+	return 0;
+}
+
 int
 stream_add_segment(void *arg, struct seg_out *so)
 {
 	struct stream *s = arg;
 	struct seg_entry *e;
-	struct blob *b;
+	struct blob *b, *key = NULL;
+	uint8_t iv[SEG_CRYPT_IV_LEN];
 	size_t in_window;
 	int64_t now = clock_wall_ms();
 	int rc;
 
+	/*
+	 * Encryption happens before the lock: only this (the RTMP) thread
+	 * writes next_msn and the key fields, so reading them here is safe,
+	 * and HTTP threads never wait for AES or the database.
+	 */
+	if (s->p.encrypt) {
+		uint8_t *enc;
+		size_t enc_len;
+
+		if ((rc = key_next(s)) != 0) {
+			free(so->data);
+			so->data = NULL;
+			return rc;
+		}
+		key = s->key;
+		seg_crypt_iv_from_msn(s->next_msn, iv);
+		rc = seg_crypt_encrypt(key->data, iv, so->data, so->len, &enc, &enc_len);
+		free(so->data);
+		so->data = NULL;
+		if (rc != 0)
+			return rc;
+		so->data = enc;
+		so->len = enc_len;
+	}
 	b = blob_new(so->data, so->len, s->p.format == SEG_FMT_FMP4 ? CT_MP4 : CT_TS);
 	so->data = NULL;
 	if (b == NULL)
@@ -514,6 +638,12 @@ stream_add_segment(void *arg, struct seg_out *so)
 	if (s->p.format == SEG_FMT_FMP4 && s->init) {
 		e->init = blob_ref(s->init);
 		memcpy(e->init_name, s->init_name, sizeof(e->init_name));
+	}
+	if (key) {
+		e->key = blob_ref(key);
+		memcpy(e->key_name, s->key_name, sizeof(e->key_name));
+		memcpy(e->iv, iv, sizeof(e->iv));
+		s->key_segs++;
 	}
 	/*
 	 * Program date-time: wall clock at the segment's media time. The first
@@ -636,6 +766,10 @@ stream_get_object(const char *name, const char *object, struct acct_customer **a
 				b = s->segs[i].init;
 				break;
 			}
+			if (s->segs[i].key && strcmp(s->segs[i].key_name, object) == 0) {
+				b = s->segs[i].key;
+				break;
+			}
 		}
 	if (b)
 		blob_ref(b);
@@ -745,8 +879,14 @@ stream_registry_sweep(int64_t now)
 				if (e->init && e->init != s->init &&
 				    (drop + 1 == s->n_segs || s->segs[drop + 1].init != e->init))
 					persist_remove(s, e->init_name);
+				/* the last segment of its key: the key goes (not the current one,
+				 * which segments still to come will use) */
+				if (e->key && e->key != s->key &&
+				    (drop + 1 == s->n_segs || s->segs[drop + 1].key != e->key))
+					key_forget(s, e->key_name);
 				blob_unref(e->blob);
 				blob_unref(e->init);
+				blob_unref(e->key);
 				drop++;
 			}
 			if (drop) {

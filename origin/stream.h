@@ -47,6 +47,8 @@ struct stream_params {
 	int64_t grace_ms;                   /* how long segments and ended playlists outlive the window */
 	int64_t republish_grace_ms;         /* how long a stream waits for its publisher to return */
 	const char *persist_dir;            /* also write segments here, or NULL */
+	bool encrypt;                       /* HLS AES-128 (docs/access.md "Encryption") */
+	unsigned key_rotation;              /* segments per content key (>= 1) */
 };
 
 struct stream_info {
@@ -64,6 +66,22 @@ struct stream_info {
 	uint64_t media_seq;                 /* sequence number of the newest segment */
 	uint64_t segments;                  /* made since publish */
 };
+
+/*
+ * Where content keys of encrypted streams are kept besides memory (the
+ * origin's database): put when a key is made, del some time after its last
+ * segment left the window. Both are called on the RTMP thread (the one
+ * that adds segments and sweeps), so they may use that thread's database
+ * connection. When put fails the segment is dropped: a key the database
+ * does not hold is never used.
+ */
+struct stream_key_store {
+	int (*put)(void *arg, const char *stream, const char *key_id, const uint8_t key[16]);
+	void (*del)(void *arg, const char *stream, const char *key_id);
+	void *arg;
+};
+/* Borrows ks until stream_registry_fini. NULL: keys live in memory only. */
+void stream_set_key_store(const struct stream_key_store *ks);
 
 int stream_registry_init(void);
 void stream_registry_fini(void);
@@ -103,7 +121,8 @@ void stream_registry_end_all(void);
 
 /*
  * Look up an object of a stream for HTTP: "index.m3u8", "master.m3u8",
- * "init.mp4" or a segment name. Returns a new reference, or NULL (ENOENT).
+ * "init.mp4", a segment name or a content key name ("<id>.key"; its blob
+ * has is_secret set). Returns a new reference, or NULL (ENOENT).
  */
 struct acct_customer;
 /* acct: when not NULL, set to the stream owner's accounting counters. */

@@ -116,6 +116,9 @@ usage(FILE *f)
 "                               makes a preview token)\n"
 "  stream access --customer C --stream S public|token|unpublished\n"
 "                               who may watch the stream (docs/access.md)\n"
+"  stream encrypt --customer C --stream S on|off\n"
+"                               HLS AES-128 for the stream, from its next\n"
+"                               publish (docs/access.md, Encryption)\n"
 "  report --customer C | --all  --from DATE --to DATE\n"
 "         [--format table|csv|json|svg] [--direction out|in|max|sum]\n"
 "                               bandwidth and 95th-percentile billing (DATE:\n"
@@ -1199,6 +1202,33 @@ cmd_stream_access(struct call *c, const char *mode)
 	return rc;
 }
 
+static int
+cmd_stream_encrypt(struct call *c, const char *onoff)
+{
+	const struct opts *o = c->o;
+	struct buf form;
+	CURL *tmp = curl_easy_init();
+	int rc;
+
+	buf_init(&form, 4096);
+	form_add(&form, tmp, "customer", o->customer);
+	form_add(&form, tmp, "stream", o->stream);
+	form_add(&form, tmp, "encrypt", onoff);
+	buf_append(&form, "", 1);
+	curl_easy_cleanup(tmp);
+	if (form.err || tmp == NULL) {
+		buf_fini(&form);
+		fputs("cdnctl: out of memory\n", stderr);
+		return EXIT_API;
+	}
+	rc = http_call(c, "POST", "/api/v1/encryption", (char *)form.data);
+	buf_fini(&form);
+	if (rc == 0 && !o->json)
+		printf("stream %s of %s: encryption %s (from its next publish)\n", o->stream,
+		    o->customer, onoff);
+	return rc;
+}
+
 /* An edge name as the origin takes it: [A-Za-z0-9._-], 1-63. */
 static bool
 edge_name_ok(const char *s)
@@ -1296,6 +1326,12 @@ run(struct opts *o)
 		    strcmp(o->pos[2], "unpublished"))
 			rc = usage_error("stream access: public, token or unpublished (got '%s')",
 			    o->pos[2]);
+	} else if (strcmp(w0, "stream") == 0 && strcmp(w1, "encrypt") == 0) {
+		rc = check_shape(o, "stream encrypt on|off", 3, OPT_CUSTOMER | OPT_STREAM);
+		if (rc == 0 && (o->customer == NULL || o->stream == NULL))
+			rc = usage_error("stream encrypt needs --customer and --stream");
+		else if (rc == 0 && strcmp(o->pos[2], "on") && strcmp(o->pos[2], "off"))
+			rc = usage_error("stream encrypt: on or off (got '%s')", o->pos[2]);
 	} else if (strcmp(w0, "report") == 0) {
 		rc = check_shape(o, "report", 1, OPT_CUSTOMER | OPT_ALL);
 		if (rc == 0 && (o->from == NULL || o->to == NULL))
@@ -1328,6 +1364,8 @@ run(struct opts *o)
 		rc = cmd_secret(&c, w1);
 	else if (strcmp(w0, "token") == 0)
 		rc = cmd_token(&c);
+	else if (strcmp(w0, "stream") == 0 && strcmp(w1, "encrypt") == 0)
+		rc = cmd_stream_encrypt(&c, o->pos[2]);
 	else if (strcmp(w0, "stream") == 0)
 		rc = cmd_stream_access(&c, o->pos[2]);
 	else if (strcmp(w0, "customer") == 0 && strcmp(w1, "add") == 0)

@@ -673,6 +673,44 @@ collect_access(void *arg, const struct stream_access *sa)
 	return 0;
 }
 
+/* Encryption flag (kept with the access mode) and content keys. */
+static int
+t_keys_encryption(void)
+{
+	struct keys *k = open_keys();
+	struct stream_access sa = { 0 };
+	char sk[KEYS_SECRET_MAX + 1];
+	static const uint8_t ck[KEYS_SEGKEY_LEN] = { 1, 2, 3 };
+	bool on = true;
+
+	CHECK(k != NULL);
+	CHECK_INT(keys_customer_add(k, "acme", NULL), 0);
+	CHECK_INT(keys_encrypt_set(k, "acme", "cam1", true), -ENOENT);   /* no key yet */
+	CHECK_INT(keys_key_add(k, "acme", "cam1", NULL, sk, NULL), 0);
+	CHECK_INT(keys_encrypt_get(k, "acme", "cam1", &on), 0);
+	CHECK(!on);                                                       /* never set */
+	CHECK_INT(keys_encrypt_set(k, "acme", "cam1", true), 0);
+	CHECK_INT(keys_encrypt_get(k, "acme", "cam1", &on), 0);
+	CHECK(on);
+	/* the mode stays public, and setting the mode keeps the flag */
+	CHECK_INT(keys_access_list(k, "acme", collect_access, &sa), 0);
+	CHECK_INT(sa.mode, PLAY_PUBLIC);
+	CHECK_INT(keys_access_set(k, "acme", "cam1", PLAY_TOKEN), 0);
+	CHECK_INT(keys_encrypt_get(k, "acme", "cam1", &on), 0);
+	CHECK(on);
+	CHECK_INT(keys_encrypt_set(k, "acme", "cam1", false), 0);
+	CHECK_INT(keys_encrypt_get(k, "acme", "cam1", &on), 0);
+	CHECK(!on);
+	CHECK_INT(keys_encrypt_set(k, "beta", "cam1", true), -ENOENT);
+	CHECK_INT(keys_encrypt_set(k, "acme", "BAD NAME", true), -EINVAL);
+	CHECK_INT(keys_segkey_put(k, "cam1", "s-k0.key", ck), 0);
+	CHECK_INT(keys_segkey_put(k, "cam1", "s-k1.key", ck), 0);
+	CHECK_INT(keys_segkey_delete(k, "cam1", "s-k0.key"), 0);
+	CHECK_INT(keys_segkey_purge(k), 0);
+	keys_close(k);
+	return 0;
+}
+
 static int
 t_keys_playback_secrets(void)
 {
@@ -1158,6 +1196,7 @@ main(void)
 	RUN(t_keys_revoke);
 	RUN(t_keys_secret_not_stored);
 	RUN(t_keys_playback_secrets);
+	RUN(t_keys_encryption);
 	RUN(t_admin_auth);
 	RUN(t_admin_routing);
 	RUN(t_admin_keys);

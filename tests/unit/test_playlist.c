@@ -18,6 +18,7 @@
 #include "check.h"
 #include "log.h"
 #include "playlist.h"
+#include "seg_crypt.h"
 #include "seg_mux.h"
 
 /* 2026-11-25T18:00:00.123Z */
@@ -469,6 +470,75 @@ t_scripted_discontinuity(void)
 	return 0;
 }
 
+/*
+ * Encryption (RFC 8216 4.3.2.4, 4.3.2.5): EXT-X-KEY with an explicit IV
+ * before every encrypted segment, the key URI changing at a rotation,
+ * METHOD=NONE before a segment in the clear after encrypted ones, and an
+ * EXT-X-MAP never inside a key's scope.
+ */
+static int
+t_encrypted(void)
+{
+	static const uint8_t iv7[16] = { [15] = 7 }, iv8[16] = { [15] = 8 },
+	    iv9[16] = { [15] = 9 }, iv10[16] = { [15] = 10 };
+	static const struct pl_seg segs[] = {
+		{ "s-7.m4s", 2000, PDT0, false, "s-init0.mp4", "s-k0.key", iv7 },
+		{ "s-8.m4s", 2000, PDT0 + 2000, false, "s-init0.mp4", "s-k1.key", iv8 },
+		{ "s-9.m4s", 2000, PDT0 + 4000, true, "s-init1.mp4", "s-k1.key", iv9 },
+		{ "s-10.m4s", 2000, PDT0 + 6000, false, "s-init1.mp4", NULL, NULL },
+		{ "s-11.m4s", 2000, PDT0 + 8000, false, "s-init1.mp4", "s-k2.key", iv10 },
+	};
+	struct pl_media pl = { .target_s = 2, .media_seq = 7, .segs = segs, .n_segs = 5 };
+	struct pl_seg bad = { "x.ts", 2000, 0, false, NULL, "k.key", NULL };
+	struct pl_media plb = { .target_s = 2, .segs = &bad, .n_segs = 1 };
+	struct buf b;
+
+	buf_init(&b, 4096);
+	CHECK_INT(playlist_write_media(&b, &pl), 0);
+	CHECK_INT(golden("encrypted_fmp4.m3u8", &b), 0);
+	buf_fini(&b);
+	buf_init(&b, 4096);
+	CHECK_INT(playlist_write_media(&b, &plb), -EINVAL);   /* a key needs its IV */
+	buf_fini(&b);
+	return 0;
+}
+
+/* RFC 3602 case 1 (AES-128-CBC), plus the PKCS#7 block; IV from an MSN. */
+static int
+t_seg_crypt(void)
+{
+	static const uint8_t key[16] = { 0x06, 0xa9, 0x21, 0x40, 0x36, 0xb8, 0xa1, 0x5b,
+		0x51, 0x2e, 0x03, 0xd5, 0x34, 0x12, 0x00, 0x06 };
+	static const uint8_t iv[16] = { 0x3d, 0xaf, 0xba, 0x42, 0x9d, 0x9e, 0xb4, 0x30,
+		0xb4, 0x22, 0xda, 0x80, 0x2c, 0x9f, 0xac, 0x41 };
+	static const uint8_t want[16] = { 0xe3, 0x53, 0x77, 0x9c, 0x10, 0x79, 0xae, 0xb8,
+		0x27, 0x08, 0x94, 0x2d, 0xbe, 0x77, 0x18, 0x1a };
+	static const uint8_t ivm[16] = { 0, 0, 0, 0, 0, 0, 0, 0,
+		0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08 };
+	uint8_t *enc = NULL, *dec = NULL, got_iv[16];
+	size_t enc_len = 0, dec_len = 0;
+
+	CHECK_INT(seg_crypt_encrypt(key, iv, (const uint8_t *)"Single block msg", 16, &enc,
+	    &enc_len), 0);
+	CHECK_INT((int)enc_len, 32);
+	CHECK_MEM(enc, want, 16);
+	CHECK_INT(seg_crypt_decrypt(key, iv, enc, enc_len, &dec, &dec_len), 0);
+	CHECK_INT((int)dec_len, 16);
+	CHECK_MEM(dec, "Single block msg", 16);
+	free(dec);
+	dec = NULL;
+	enc[enc_len - 1] ^= 1;   /* broken padding */
+	CHECK_INT(seg_crypt_decrypt(key, iv, enc, enc_len, &dec, &dec_len), -EPROTO);
+	CHECK(dec == NULL);
+	free(enc);
+	CHECK_INT(seg_crypt_encrypt(key, iv, (const uint8_t *)"abc", 3, &enc, &enc_len), 0);
+	CHECK_INT((int)enc_len, 16);
+	free(enc);
+	seg_crypt_iv_from_msn(UINT64_C(0x0102030405060708), got_iv);
+	CHECK_MEM(got_iv, ivm, 16);
+	return 0;
+}
+
 int
 main(void)
 {
@@ -484,5 +554,7 @@ main(void)
 	RUN(t_ceiling);
 	RUN(t_bad_input);
 	RUN(t_scripted_discontinuity);
+	RUN(t_encrypted);
+	RUN(t_seg_crypt);
 	return check_done();
 }
