@@ -13,7 +13,7 @@
 #   - ffmpeg plays and decodes the stream through the edge with a token;
 #   - no key bytes in any log.
 . "$top_srcdir/tests/lib/itest.sh"
-need "$FFMPEG" "$FFPROBE" curl openssl od
+need "$FFMPEG" "$FFPROBE" curl openssl od node
 
 start_origin origin -o encryption_key_rotation=3
 KEY=$(new_key acme enc)
@@ -109,6 +109,9 @@ check "and decodes frames" grep -Eq 'frame= *[1-9]' "$T_DIR/play.log"
 [ $rc -ne 0 ] && tail -5 "$T_DIR/play.log"
 timeout 30 "$FFMPEG" -nostdin -loglevel error -i "$EPL" -t 2 -f null - >"$T_DIR/play2.log" 2>&1
 check "ffmpeg without a token cannot decode" test $? -ne 0
+
+# hls.js in Chromium, on the edge's player page (it passes its ?token= on).
+browser_run encrypted encrypted.mjs WATCH_URL="$EDGE_URL/watch/enc" TOKEN="$TOK"
 
 # ---- logs ---------------------------------------------------------------------------------
 check "no key bytes in the origin's or the edge's logs" \
