@@ -5,6 +5,9 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/random.h>
+#include <assert.h>
+#include <errno.h>
 #include <string.h>
 #include <time.h>
 
@@ -75,6 +78,8 @@ acct_stream(const char *name, const char *stream)
 	memset(c, 0, sizeof(*c));
 	memcpy(c->name, name, strlen(name) + 1);
 	memcpy(c->stream, stream, strlen(stream) + 1);
+	pthread_mutex_init(&c->sid_lock, NULL);
+	c->sids[0].bucket = c->sids[1].bucket = -1;
 	customers[n] = c;
 	/* Publish after the slot is filled: acct_drain reads without the lock. */
 	atomic_store(&n_customers, n + 1);
@@ -138,6 +143,142 @@ acct_viewer(struct acct_customer *c, int delta)
 		atomic_store_explicit(&s->peak_viewers, (uint_fast64_t)v, memory_order_relaxed);
 }
 
+/* ---- sessions: sets of SIDs ------------------------------------------------- */
+
+/* Table slots at most: the smallest power of 2 keeping the load <= 1/2. */
+#define SIDS_SLOTS_MAX 262144
+static_assert(SIDS_SLOTS_MAX >= 2 * ACCT_SIDS_MAX, "sid table too small for the cap");
+
+static pthread_once_t sid_key_once = PTHREAD_ONCE_INIT;
+static uint64_t sid_key;
+
+static void
+sid_key_init(void)
+{
+	/* Keyed so a SID cannot be chosen to collide with another across nodes
+	 * or restarts; a fallback key only weakens that, not the count. */
+	if (getrandom(&sid_key, sizeof(sid_key), 0) != (ssize_t)sizeof(sid_key))
+		sid_key = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ull;
+}
+
+static uint64_t
+sid_hash(const char *sid)
+{
+	uint64_t h = 0xcbf29ce484222325ull ^ sid_key;
+
+	for (const unsigned char *p = (const unsigned char *)sid; *p; p++)
+		h = (h ^ *p) * 0x100000001b3ull;
+	/* splitmix64 finalizer: FNV's low bits alone probe badly */
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebull;
+	h ^= h >> 31;
+	return h ? h : 1;   /* 0 marks an empty slot */
+}
+
+static void
+sids_reset(struct acct_sids *s, int64_t bucket)
+{
+	free(s->h);
+	s->h = NULL;
+	s->cap = 0;
+	s->n = s->drained = 0;
+	s->is_capped = s->capped_drained = false;
+	s->bucket = bucket;
+}
+
+static void
+sids_insert(uint64_t *h, size_t cap, uint64_t v)
+{
+	size_t i = (size_t)v & (cap - 1);
+
+	while (h[i] != 0)
+		i = (i + 1) & (cap - 1);
+	h[i] = v;
+}
+
+/* sid_lock held. -ENOMEM, or 0. */
+static int
+sids_grow(struct acct_sids *s)
+{
+	size_t ncap = s->cap ? s->cap * 2 : 64;
+	uint64_t *nh;
+
+	if (ncap > SIDS_SLOTS_MAX || (nh = xcalloc(ncap, sizeof(*nh))) == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->cap; i++)
+		if (s->h[i])
+			sids_insert(nh, ncap, s->h[i]);
+	free(s->h);
+	s->h = nh;
+	s->cap = ncap;
+	return 0;
+}
+
+int
+acct_add_session_at(struct acct_customer *c, const char *sid, int64_t bucket)
+{
+	struct acct_sids *s;
+	uint64_t v;
+	int added = 0;
+
+	if (c == NULL || sid == NULL || sid[0] == '\0')
+		return 0;
+	pthread_once(&sid_key_once, sid_key_init);
+	v = sid_hash(sid);
+	pthread_mutex_lock(&c->sid_lock);
+	s = &c->sids[(bucket / ACCT_BUCKET_S) & 1];
+	if (s->bucket > bucket)
+		goto out;   /* a straggler from a bucket already gone */
+	if (s->bucket < bucket)
+		sids_reset(s, bucket);
+	if (s->h) {
+		for (size_t i = (size_t)v & (s->cap - 1); s->h[i]; i = (i + 1) & (s->cap - 1))
+			if (s->h[i] == v)
+				goto out;
+	}
+	if (s->n >= ACCT_SIDS_MAX || ((s->n + 1) * 2 > s->cap && sids_grow(s) != 0)) {
+		s->is_capped = true;   /* counted no further: the figure is "at least" */
+		goto out;
+	}
+	sids_insert(s->h, s->cap, v);
+	s->n++;
+	added = 1;
+out:
+	pthread_mutex_unlock(&c->sid_lock);
+	return added;
+}
+
+void
+acct_add_session(struct acct_customer *c, const char *sid)
+{
+	if (c && sid && sid[0])
+		acct_add_session_at(c, sid, acct_bucket_now());
+}
+
+/*
+ * The flusher's part: report the set of bucket b (parity p) into d when it
+ * changed. A set of a finished bucket (the previous one, already reported
+ * unchanged, or older) is freed: its final count is in the spool.
+ */
+static void
+sids_drain(struct acct_customer *c, int p, int64_t b, int64_t now_bucket, struct acct_delta *d)
+{
+	struct acct_sids *s = &c->sids[p];
+
+	pthread_mutex_lock(&c->sid_lock);
+	if (s->bucket == b && (s->n != s->drained || s->is_capped != s->capped_drained)) {
+		d->sessions = s->n;
+		d->sessions_capped = s->is_capped;
+		s->drained = s->n;
+		s->capped_drained = s->is_capped;
+	} else if (s->bucket >= 0 && (s->bucket < b || b < now_bucket)) {
+		sids_reset(s, -1);
+	}
+	pthread_mutex_unlock(&c->sid_lock);
+}
+
 size_t
 acct_drain(int64_t now_bucket, struct acct_delta *out, size_t max)
 {
@@ -168,7 +309,9 @@ acct_drain(int64_t now_bucket, struct acct_delta *out, size_t max)
 				atomic_store(&c->shard[0].slot[p].peak_viewers,
 				    (uint64_t)viewers_now);
 			}
-			if (!d->bytes_out && !d->bytes_in && !d->requests && !d->peak_viewers)
+			sids_drain(c, p, b, now_bucket, d);
+			if (!d->bytes_out && !d->bytes_in && !d->requests && !d->peak_viewers &&
+			    !d->sessions)
 				continue;
 			memcpy(d->customer, c->name, sizeof(d->customer));
 			memcpy(d->stream, c->stream, sizeof(d->stream));
@@ -194,6 +337,14 @@ acct_restore(const struct acct_delta *d, size_t n, int64_t now_bucket)
 		p = d[i].bucket >= now_bucket - ACCT_BUCKET_S ? (d[i].bucket / ACCT_BUCKET_S) & 1 :
 		    (now_bucket / ACCT_BUCKET_S) & 1;
 		s = &c->shard[0].slot[p];
+		if (d[i].sessions) {
+			/* Report the set again next time (the spool keeps the max). */
+			struct acct_sids *ss = &c->sids[(d[i].bucket / ACCT_BUCKET_S) & 1];
+			pthread_mutex_lock(&c->sid_lock);
+			if (ss->bucket == d[i].bucket)
+				ss->drained = UINT64_MAX;
+			pthread_mutex_unlock(&c->sid_lock);
+		}
 		atomic_fetch_add(&s->bytes_out, d[i].bytes_out);
 		atomic_fetch_add(&s->bytes_in, d[i].bytes_in);
 		atomic_fetch_add(&s->requests, d[i].requests);

@@ -24,10 +24,23 @@
  * for the customer's streams). The peak is kept per shard and summed: an
  * upper bound of the true peak (two shards may peak at different moments),
  * documented as an estimate.
+ *
+ * Sessions (unique viewers, docs/accounting.md "Unique viewers"): the
+ * distinct session ids (a playback token's SID) served per stream and
+ * bucket. This is a set, not a counter, so it cannot be lock-free at the
+ * same price: each stream has a small mutex taken ONLY by requests with a
+ * valid token that carries a SID (never by the lock-free counters above).
+ * A set holds 64-bit keyed hashes of the SIDs (a random key per process;
+ * two SIDs collide with probability ~n^2/2^65, negligible at the cap), at
+ * most ACCT_SIDS_MAX per stream per bucket: past that, new SIDs are not
+ * counted and the bucket is flagged "at least". Two sets per stream (by
+ * bucket parity, as the slots); the flusher frees the previous bucket's
+ * set once it has drained its final count.
  */
 #ifndef CDN_ACCT_H
 #define CDN_ACCT_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -42,6 +55,19 @@ struct acct_slot {
 	atomic_uint_fast64_t peak_viewers;
 };
 
+#define ACCT_SIDS_MAX 100000       /* distinct SIDs per stream, bucket and node */
+
+/* One bucket's set of SIDs (hashes; open addressing, 0 = empty). */
+struct acct_sids {
+	int64_t bucket;                    /* -1: none */
+	uint64_t *h;                       /* NULL until the first SID */
+	size_t cap;                        /* slots, a power of 2 */
+	uint64_t n;                        /* distinct SIDs (<= ACCT_SIDS_MAX) */
+	uint64_t drained;                  /* n at the last drain */
+	bool is_capped;                    /* a SID was refused: n is "at least" */
+	bool capped_drained;
+};
+
 #define ACCT_SHARDS 16               /* threads map onto shards round-robin */
 
 struct acct_shard {
@@ -53,6 +79,8 @@ struct acct_customer {
 	char name[ACCT_CUSTOMER_MAX + 1];
 	char stream[ACCT_CUSTOMER_MAX + 1];   /* "" when not per stream */
 	struct acct_shard shard[ACCT_SHARDS];
+	pthread_mutex_t sid_lock;          /* the sets only; see above */
+	struct acct_sids sids[2];          /* by bucket parity */
 };
 
 /* The bucket (its start, Unix seconds) a Unix time falls in. */
@@ -96,12 +124,29 @@ void acct_add_request(struct acct_customer *c);
 /* Viewers gauge: +1 when a viewer starts, -1 when it ends. */
 void acct_viewer(struct acct_customer *c, int delta);
 
+/*
+ * A viewer with session id sid (a verified token's SID) was served: add
+ * it to the current bucket's set. c or sid NULL, or sid "", is ignored.
+ * Any thread; takes c's sid_lock (only this and the flusher do). Borrows
+ * sid.
+ */
+void acct_add_session(struct acct_customer *c, const char *sid);
+
+/*
+ * The same into the set of bucket (tests; acct_add_session uses now).
+ * Returns 1 when sid is new, 0 when already there or not counted (a
+ * bucket older than the set's, or the set is full: then it is capped).
+ */
+int acct_add_session_at(struct acct_customer *c, const char *sid, int64_t bucket);
+
 /* One drained delta, for the flusher. */
 struct acct_delta {
 	char customer[ACCT_CUSTOMER_MAX + 1];
 	char stream[ACCT_CUSTOMER_MAX + 1];
 	int64_t bucket;                    /* start, Unix seconds */
 	uint64_t bytes_out, bytes_in, requests, peak_viewers;
+	uint64_t sessions;                 /* ABSOLUTE distinct SIDs in the bucket so far */
+	bool sessions_capped;              /* sessions is a lower bound */
 };
 
 /*

@@ -57,6 +57,9 @@ static const char *const spool_schema[] = {
 	"DROP TABLE spool;"
 	"ALTER TABLE spool2 RENAME TO spool;"
 	"CREATE INDEX spool_unshipped ON spool(bucket) WHERE rev > shipped_rev;",
+	/* 3: unique viewers: distinct SIDs at this node (absolute, not a sum). */
+	"ALTER TABLE spool ADD COLUMN sessions INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE spool ADD COLUMN sessions_capped INTEGER NOT NULL DEFAULT 0;",
 };
 
 struct acct_store {
@@ -103,6 +106,8 @@ flush_counters(struct acct_store *s)
 			sqlite3_bind_int64(s->st_add, 6, (sqlite3_int64)d[i].peak_viewers);
 			sqlite3_bind_text(s->st_add, 7, s->node, -1, SQLITE_STATIC);
 			sqlite3_bind_text(s->st_add, 8, d[i].stream, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(s->st_add, 9, (sqlite3_int64)d[i].sessions);
+			sqlite3_bind_int(s->st_add, 10, d[i].sessions_capped);
 			if (sqlite3_step(s->st_add) != SQLITE_DONE) {
 				log_warnx("accounting: cannot write the spool: %s", sqlite3_errmsg(s->db));
 				rc = -EIO;
@@ -178,6 +183,12 @@ ship_batch(struct acct_store *s)
 		json_int(&j, sqlite3_column_int64(s->st_pending, 4));
 		json_key(&j, "peak_viewers");
 		json_int(&j, sqlite3_column_int64(s->st_pending, 5));
+		json_key(&j, "sessions");
+		json_int(&j, sqlite3_column_int64(s->st_pending, 8));
+		if (sqlite3_column_int(s->st_pending, 9)) {
+			json_key(&j, "sessions_capped");
+			json_int(&j, 1);
+		}
 		json_obj_end(&j);
 		n++;
 	}
@@ -329,16 +340,20 @@ acct_store_start(const struct acct_store_cfg *cfg)
 	pthread_cond_init(&s->done_cond, NULL);
 	mkdir_parent(cfg->db_path);   /* a fresh host has no /var/lib/cdn */
 	if ((s->db = db_open(cfg->db_path)) == NULL ||
-	    db_migrate(s->db, spool_schema, 2) != 0 ||
+	    db_migrate(s->db, spool_schema, 3) != 0 ||
 	    (s->st_add = db_prepare(s->db,
 	    "INSERT INTO spool(customer, bucket, bytes_out, bytes_in, requests, peak_viewers, node, "
-	    "stream) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+	    "stream, sessions, sessions_capped) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
 	    "ON CONFLICT(node, customer, stream, bucket) DO UPDATE SET "
 	    "bytes_out = bytes_out + excluded.bytes_out, bytes_in = bytes_in + excluded.bytes_in, "
 	    "requests = requests + excluded.requests, "
-	    "peak_viewers = max(peak_viewers, excluded.peak_viewers), rev = rev + 1")) == NULL ||
+	    "peak_viewers = max(peak_viewers, excluded.peak_viewers), "
+	    /* a set's size so far, not a delta: the larger is the newer */
+	    "sessions = max(sessions, excluded.sessions), "
+	    "sessions_capped = max(sessions_capped, excluded.sessions_capped), rev = rev + 1")) == NULL ||
 	    (s->st_pending = db_prepare(s->db,
-	    "SELECT customer, bucket, bytes_out, bytes_in, requests, peak_viewers, rev, stream "
+	    "SELECT customer, bucket, bytes_out, bytes_in, requests, peak_viewers, rev, stream, "
+	    "sessions, sessions_capped "
 	    "FROM spool WHERE node = ?2 AND rev > shipped_rev ORDER BY bucket LIMIT ?1")) == NULL ||
 	    (s->st_mark = db_prepare(s->db,
 	    "UPDATE spool SET shipped_rev = rev WHERE customer = ?1 AND bucket = ?2 AND rev = ?3 "

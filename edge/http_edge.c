@@ -431,6 +431,18 @@ access_judge(struct ereq *rq, enum play_access mode, const char *customer)
 	return v;
 }
 
+/*
+ * Unique viewers (docs/accounting.md): a viewer served with a token this
+ * edge verified (access_judge) whose SID is not empty. Takes the stream's
+ * session lock, and only then.
+ */
+static void
+count_session(struct ereq *rq)
+{
+	if (rq->acct && rq->access_checked && rq->rewrite && rq->tok.sid[0])
+		acct_add_session(rq->acct, rq->tok.sid);
+}
+
 static enum MHD_Result
 send_forbidden(struct ereq *rq, enum play_verdict v)
 {
@@ -554,6 +566,7 @@ send_object(struct ereq *rq, struct cobj *o, enum edge_result res)
 		if (rq->h->cfg->accounting && !rq->from_edge) {
 			rq->acct = o->acct;
 			acct_viewer(rq->acct, +1);
+			count_session(rq);
 		}
 		return send_signed_playlist(rq, o, res);
 	}
@@ -580,6 +593,7 @@ send_object_plain(struct ereq *rq, struct cobj *o, enum edge_result res)
 	if (rq->h->cfg->accounting && !rq->from_edge) {
 		rq->acct = o->acct;
 		acct_viewer(rq->acct, +1);   /* in flight until completed() */
+		count_session(rq);
 	}
 	cache_lock(rq->h->cache);
 	complete = o->state == COBJ_COMPLETE;

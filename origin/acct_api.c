@@ -53,6 +53,9 @@ static const char *const acct_schema[] = {
 	"  peak_viewers, received_at FROM acct;"
 	"DROP TABLE acct;"
 	"ALTER TABLE acct2 RENAME TO acct;",
+	/* 3: unique viewers: distinct SIDs per node (docs/accounting.md). */
+	"ALTER TABLE acct ADD COLUMN sessions INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE acct ADD COLUMN sessions_capped INTEGER NOT NULL DEFAULT 0;",
 };
 
 struct acct_api {
@@ -88,25 +91,32 @@ acct_api_open(const char *db_path, const char *acct_token, const char *admin_tok
 	a->acct_token = xstrdup(acct_token ? acct_token : "");
 	a->admin_token = xstrdup(admin_token ? admin_token : "");
 	/* The accounting tables have their own schema version: their own file. */
-	if ((a->db = db_open(db_path)) == NULL || db_migrate(a->db, acct_schema, 2) != 0 ||
+	if ((a->db = db_open(db_path)) == NULL || db_migrate(a->db, acct_schema, 3) != 0 ||
 	    (a->st_put = db_prepare(a->db,
 	    "INSERT INTO acct(node, customer, bucket, bytes_out, bytes_in, requests, peak_viewers, "
-	    "received_at, stream) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+	    "received_at, stream, sessions, sessions_capped) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
 	    "ON CONFLICT(customer, bucket, node, stream) DO UPDATE SET bytes_out = excluded.bytes_out, bytes_in = excluded.bytes_in, "
 	    "requests = excluded.requests, peak_viewers = excluded.peak_viewers, "
-	    "received_at = excluded.received_at")) == NULL ||
+	    "received_at = excluded.received_at, sessions = excluded.sessions, "
+	    "sessions_capped = excluded.sessions_capped")) == NULL ||
 	    (a->st_series = db_prepare(a->db,
-	    "SELECT bucket, sum(bytes_out), sum(bytes_in), sum(requests), sum(peak_viewers) "
+	    "SELECT bucket, sum(bytes_out), sum(bytes_in), sum(requests), sum(peak_viewers), "
+	    "sum(sessions), max(sessions_capped) "
 	    "FROM acct WHERE customer = ?1 AND bucket >= ?2 AND bucket < ?3 "
 	    "GROUP BY bucket ORDER BY bucket")) == NULL ||
 	    (a->st_customers = db_prepare(a->db,
 	    "SELECT DISTINCT customer FROM acct WHERE bucket >= ?1 AND bucket < ?2 "
 	    "ORDER BY customer")) == NULL ||
-	    /* A stream's peak: the busiest bucket of its viewers summed over nodes. */
+	    /* A stream's peak: the busiest bucket of its viewers summed over nodes;
+	     * likewise its unique viewers (per-node distinct SIDs, summed: a
+	     * viewer served by two nodes in a bucket counts twice). */
 	    (a->st_streams = db_prepare(a->db,
-	    "SELECT stream, max(pv), sum(b) FROM (SELECT stream, bucket, sum(peak_viewers) AS pv, "
-	    "sum(bytes_out) AS b FROM acct WHERE customer = ?1 AND bucket >= ?2 AND bucket < ?3 "
-	    "AND stream <> '' GROUP BY stream, bucket) GROUP BY stream ORDER BY stream")) == NULL) {
+	    "SELECT stream, max(pv), sum(b), max(uv), max(uc) FROM (SELECT stream, bucket, "
+	    "sum(peak_viewers) AS pv, sum(bytes_out) AS b, sum(sessions) AS uv, "
+	    "max(sessions_capped) AS uc FROM acct WHERE customer = ?1 AND bucket >= ?2 AND "
+	    "bucket < ?3 AND stream <> '' GROUP BY stream, bucket) GROUP BY stream ORDER BY stream"))
+	    == NULL) {
 		acct_api_close(a);
 		return NULL;
 	}
@@ -183,7 +193,11 @@ ingest(struct acct_api *a, const void *body, size_t len, struct buf *out)
 		    (jv_get(r, "stream") && (st == NULL || (st[0] && !acct_name_ok(st)))) ||
 		    b < 0 || b % ACCT_BUCKET_S != 0 || !count_of(r, "bytes_out", &x) ||
 		    !count_of(r, "bytes_in", &x) || !count_of(r, "requests", &x) ||
-		    !count_of(r, "peak_viewers", &x)) {
+		    !count_of(r, "peak_viewers", &x) ||
+		    /* optional: shippers older than unique viewers send neither */
+		    (jv_get(r, "sessions") && !count_of(r, "sessions", &x)) ||
+		    (jv_get(r, "sessions_capped") && (!jv_int(r, "sessions_capped", &x) ||
+		    (x != 0 && x != 1)))) {
 			snprintf(why, sizeof(why), "row %zu: expected customer, [stream,] bucket (a "
 			    "multiple of 300), bytes_out, bytes_in, requests, peak_viewers (integers >= 0)",
 			    i);
@@ -223,6 +237,12 @@ ingest(struct acct_api *a, const void *body, size_t len, struct buf *out)
 		sqlite3_bind_int64(a->st_put, 8, now);
 		sqlite3_bind_text(a->st_put, 9, jv_str(r, "stream") ? jv_str(r, "stream") : "", -1,
 		    SQLITE_STATIC);
+		if (!jv_int(r, "sessions", &v))
+			v = 0;
+		sqlite3_bind_int64(a->st_put, 10, v);
+		if (!jv_int(r, "sessions_capped", &v))
+			v = 0;
+		sqlite3_bind_int64(a->st_put, 11, v);
 		if (sqlite3_step(a->st_put) != SQLITE_DONE) {
 			log_warnx("accounting: cannot store a bucket: %s", sqlite3_errmsg(a->db));
 			db_exec(a->db, "ROLLBACK");
@@ -286,6 +306,8 @@ struct report {
 	uint64_t *billed;         /* bytes per bucket in the billed direction */
 	uint64_t *out_b, *in_b;
 	uint64_t bytes_out, bytes_in, requests, peak_viewers;
+	uint64_t unique_viewers;  /* the bucket with the most, summed over nodes and streams */
+	bool unique_capped;       /* some node hit its cap: "at least" */
 	struct p95_result p;
 };
 
@@ -331,6 +353,10 @@ compute(struct acct_api *a, const char *customer, int64_t from, int64_t to, enum
 		r->requests += (uint64_t)sqlite3_column_int64(a->st_series, 3);
 		if (pv > r->peak_viewers)
 			r->peak_viewers = pv;
+		if ((uint64_t)sqlite3_column_int64(a->st_series, 5) > r->unique_viewers)
+			r->unique_viewers = (uint64_t)sqlite3_column_int64(a->st_series, 5);
+		if (sqlite3_column_int(a->st_series, 6))
+			r->unique_capped = true;
 	}
 	for (size_t i = 0; i < n; i++)
 		r->billed[i] = dir == DIR_OUT ? r->out_b[i] : dir == DIR_IN ? r->in_b[i] :
@@ -363,6 +389,10 @@ report_json(struct json *j, const struct report *r, bool series, int64_t from)
 	json_uint(j, r->requests);
 	json_key(j, "peak_viewers");
 	json_uint(j, r->peak_viewers);
+	json_key(j, "unique_viewers");
+	json_uint(j, r->unique_viewers);
+	json_key(j, "unique_viewers_at_least");
+	json_bool(j, r->unique_capped);
 	json_key(j, "avg_mbps");
 	json_double(j, r->n ? mbps(r->p.sum) / (double)r->n : 0);
 	json_key(j, "peak_mbps");
@@ -465,6 +495,10 @@ report(struct acct_api *a, const struct admin_req *req, struct buf *out)
 			json_int(&j, sqlite3_column_int64(a->st_streams, 1));
 			json_key(&j, "bytes_out");
 			json_int(&j, sqlite3_column_int64(a->st_streams, 2));
+			json_key(&j, "unique_viewers");
+			json_int(&j, sqlite3_column_int64(a->st_streams, 3));
+			json_key(&j, "unique_viewers_at_least");
+			json_bool(&j, sqlite3_column_int(a->st_streams, 4) != 0);
 			json_obj_end(&j);
 		}
 		json_arr_end(&j);

@@ -9,12 +9,16 @@
  *
  * A shipment is {"node":"edge-1","buckets":[{"customer":"acme",
  * "stream":"cam1" (optional: "" is the customer's own),"bucket":1764460800,"bytes_out":N,"bytes_in":N,"requests":N,
- * "peak_viewers":N},...]}. Each row holds the node's ABSOLUTE totals for
+ * "peak_viewers":N, "sessions":N (optional), "sessions_capped":0|1 (optional)},...]}. Each row holds the node's ABSOLUTE totals for
  * that bucket and replaces what the origin had for (node, customer,
  * bucket): shipping twice changes nothing. Rows are validated (names,
  * 5-minute alignment, non-negative integers, not more than an hour in the
  * future by the origin's clock); one bad row refuses the whole shipment
  * with 400, so a node never believes a partial write succeeded.
+ *
+ * sessions is the node's count of distinct SIDs in that bucket; reports
+ * give unique_viewers: per stream (and per customer) the bucket of the
+ * period with the largest sum over nodes (and streams) of those counts.
  *
  * Reports sum every node's bytes per bucket, then take the 95th
  * percentile over all the buckets of the period (p95.h); empty buckets

@@ -326,6 +326,10 @@ serve_hls(struct http_origin *h, struct MHD_Connection *conn, struct req *rq,
 	if (!is_edge) {
 		rq->acct = ac;
 		acct_viewer(ac, +1);   /* in flight until completed() */
+		/* Unique viewers: a token verified here with a SID (edges count
+		 * their own viewers' SIDs). */
+		if (tok_ok && tok.sid[0])
+			acct_add_session(ac, tok.sid);
 	}
 	if (!is_edge && is_playlist && tok_ok)
 		return serve_signed_playlist(conn, rq, b, tok.text);

@@ -48,6 +48,15 @@ csv_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* A unique-viewer figure some node capped: a lower bound, printed "N+". */
+static bool
+at_least(const struct jv *r)
+{
+	const struct jv *v = jv_get(r, "unique_viewers_at_least");
+
+	return v && v->t == JV_BOOL && v->b;
+}
+
 static void
 table_row(FILE *f, const struct jv *r)
 {
@@ -61,9 +70,10 @@ static void
 csv_row(FILE *f, const struct jv *r, const char *dir)
 {
 	csv_str(f, jv_str(r, "customer"));
-	fprintf(f, ",%s,%.0f,%.0f,%.6f,%.6f,%.6f,%.0f,%.0f,%.6f,%.0f\n", dir, num(r, "bytes_out"),
-	    num(r, "bytes_in"), num(r, "avg_mbps"), num(r, "peak_mbps"), num(r, "p95_mbps"),
-	    num(r, "samples"), num(r, "discarded"), num(r, "billable_mbps"), num(r, "peak_viewers"));
+	fprintf(f, ",%s,%.0f,%.0f,%.6f,%.6f,%.6f,%.0f,%.0f,%.6f,%.0f,%.0f%s\n", dir,
+	    num(r, "bytes_out"), num(r, "bytes_in"), num(r, "avg_mbps"), num(r, "peak_mbps"),
+	    num(r, "p95_mbps"), num(r, "samples"), num(r, "discarded"), num(r, "billable_mbps"),
+	    num(r, "peak_viewers"), num(r, "unique_viewers"), at_least(r) ? "+" : "");
 }
 
 static int
@@ -137,7 +147,7 @@ cdnctl_report_print(const struct jv *doc, const char *format, bool all, const vo
 	}
 	if (strcmp(format, "csv") == 0) {
 		fprintf(out, "customer,direction,bytes_out,bytes_in,avg_mbps,peak_mbps,p95_mbps,"
-		    "samples,discarded,billable_mbps,peak_viewers\n");
+		    "samples,discarded,billable_mbps,peak_viewers,unique_viewers\n");
 		if (all)
 			for (size_t i = 0; i < list->n; i++)
 				csv_row(out, &list->kid[i], dir);
@@ -164,11 +174,13 @@ cdnctl_report_print(const struct jv *doc, const char *format, bool all, const vo
 		const struct jv *st = jv_get(doc, "streams");
 		table_row(out, one);
 		if (st && st->t == JV_ARR && st->n) {
-			fprintf(out, "\n%-20s %12s %14s\n", "STREAM", "GB OUT", "PEAK VIEWERS");
+			fprintf(out, "\n%-20s %12s %14s %15s\n", "STREAM", "GB OUT", "PEAK VIEWERS",
+			    "UNIQUE VIEWERS");
 			for (size_t i = 0; i < st->n; i++)
-				fprintf(out, "%-20.20s %12.3f %14.0f\n",
+				fprintf(out, "%-20.20s %12.3f %14.0f %14.0f%s\n",
 				    jv_str(&st->kid[i], "stream") ? jv_str(&st->kid[i], "stream") : "?",
-				    num(&st->kid[i], "bytes_out") / 1e9, num(&st->kid[i], "peak_viewers"));
+				    num(&st->kid[i], "bytes_out") / 1e9, num(&st->kid[i], "peak_viewers"),
+				    num(&st->kid[i], "unique_viewers"), at_least(&st->kid[i]) ? "+" : " ");
 		}
 	}
 	return 0;

@@ -11,6 +11,8 @@
 #     edge within its refresh interval);
 #   - public -> token takes effect at the edge within one playlist TTL;
 #   - unpublished: only preview tokens play;
+#   - unique viewers: viewers with SIDs a, b, a (and one without a SID)
+#     through the edge make exactly 2 unique_viewers in the report;
 #   - tokens never reach the access log; X-CDN-* never reach viewers.
 . "$top_srcdir/tests/lib/itest.sh"
 need "$FFMPEG" "$FFPROBE" curl openssl
@@ -19,16 +21,18 @@ start_origin origin
 KEY=$(new_key acme cam1)
 KEY2=$(new_key acme cam2)
 KEYB=$(new_key beta other)
-check "stream keys were made" test -n "$KEY" -a -n "$KEY2" -a -n "$KEYB"
+KEY3=$(new_key acme cam3)
+check "stream keys were made" test -n "$KEY" -a -n "$KEY2" -a -n "$KEYB" -a -n "$KEY3"
 make_media "$T_DIR/in.flv" 90
 publish_file "$T_DIR/in.flv" "$KEY"
 publish_file "$T_DIR/in.flv" "$KEY2"
+publish_file "$T_DIR/in.flv" "$KEY3"
 OPL="$ORIGIN_URL/hls/cam1/index.m3u8"
 check "cam1 is live at the origin within 8 s" wait_until 8 has_segments "$OPL"
 check "cam2 is live at the origin within 8 s" wait_until 8 has_segments "$ORIGIN_URL/hls/cam2/index.m3u8"
 
 start_edge edge "$ORIGIN_URL" -o accounting_token_file="$ORIGIN_DATA/accounting.token" \
-	-o token_secrets_refresh=2s -o token_secrets_retry=1s
+	-o token_secrets_refresh=2s -o token_secrets_retry=1s -o accounting_flush=1s
 EPL="$EDGE_URL/hls/cam1/index.m3u8"
 check "the edge loaded the playback secrets" \
 	wait_until 5 grep -q "playback secrets of 2 customer(s) loaded" "$EDGE_LOG"
@@ -149,6 +153,63 @@ expect "$E2?token=$VIEW" "403 stream not published" "edge: unpublished, a viewer
 expect "$E2?token=$PREVIEW" "200 #EXTM3U" "edge: unpublished, a preview token"
 check "back to public" cdnctl stream access --customer acme --stream cam2 public
 check "edge: public again within one playlist TTL" eventually 3 "$E2" "200 #EXTM3U"
+
+# ---- unique viewers: distinct SIDs served at the edge (docs/accounting.md) ------------
+E3="$EDGE_URL/hls/cam3/index.m3u8"
+check "cam3 is live at the origin" wait_until 8 has_segments "$ORIGIN_URL/hls/cam3/index.m3u8"
+check "cdnctl stream access sets cam3 token-only" cdnctl stream access --customer acme --stream cam3 token
+check "edge: cam3 is token-only within one playlist TTL" eventually 3 "$E3" "403 token missing"
+# view TOKEN N: a viewer fetches the playlist and its last segment through the edge
+view() {
+	curl -s --max-time 5 -o "$T_DIR/uv.m3u8" "$E3?token=$1"
+	_seg=$(grep -v '^#' "$T_DIR/uv.m3u8" | tail -1)
+	check "unique viewers: viewer $2 gets the playlist and a segment" \
+		test -n "$_seg" -a "$(http_code "$EDGE_URL/hls/cam3/$_seg")" = 200
+}
+view "$(mint --stream cam3 --ttl 1h --sid a)" 1
+view "$(mint --stream cam3 --ttl 1h --sid b)" 2
+view "$(mint --stream cam3 --ttl 50m --sid a)" 3
+view "$(mint --stream cam3 --ttl 1h)" "without a SID"
+# uv: cam3's unique_viewers in today's report (-1 when absent)
+uv() {
+	cdnctl report --customer acme --from "$(date -u +%F)" --to "$(date -u +%F)" --format json |
+		python3 -c 'import json, sys
+s = [x for x in json.load(sys.stdin).get("streams", []) if x["stream"] == "cam3"]
+print(s[0]["unique_viewers"] if s else -1)'
+}
+i=0; while [ "$(uv)" -lt 2 ] && [ $i -lt 30 ]; do sleep 0.2; i=$((i + 1)); done
+sleep 2.5   # two more flushes: the figure is final
+U=$(uv)
+check "unique_viewers of cam3 is exactly 2 (SIDs a, b, a; a token without SID adds nothing): $U" \
+	test "$U" = 2
+# The API: per-node absolute counts, summed over nodes, replays change
+# nothing, shippers without the field are still accepted.
+ATOK=$(cat "$ORIGIN_DATA/accounting.token")
+UB0=$(( $(date +%s) / 300 * 300 ))
+ship() { # ship NODE EXTRA-FIELDS: HTTP status
+	curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $ATOK" \
+		-H 'Content-Type: application/json' --data-binary "{\"node\":\"$1\",\"buckets\":[{\"customer\":\"acme\",\"stream\":\"uvx\",\"bucket\":$UB0,\"bytes_out\":1,\"bytes_in\":0,\"requests\":1,\"peak_viewers\":1$2}]}" \
+		"$ORIGIN_URL/api/v1/accounting"
+}
+check "API: a row with sessions is stored" test "$(ship n1 ',"sessions":3')" = 200
+check "API: another node's row" test "$(ship n2 ',"sessions":4')" = 200
+check "API: a replay is accepted" test "$(ship n1 ',"sessions":3')" = 200
+check "API: an old shipper's row without sessions is accepted" test "$(ship n3 '')" = 200
+check "API: negative sessions are refused" test "$(ship n1 ',"sessions":-1')" = 400
+check "API: sessions_capped other than 0 or 1 is refused" test "$(ship n1 ',"sessions":3,"sessions_capped":2')" = 400
+uvx() {
+	cdnctl report --customer acme --from "$(date -u +%F)" --to "$(date -u +%F)" --format json |
+		python3 -c 'import json, sys
+s = [x for x in json.load(sys.stdin).get("streams", []) if x["stream"] == "uvx"]
+print(s[0]["unique_viewers"], s[0]["unique_viewers_at_least"]) if s else print(-1)'
+}
+U=$(uvx)
+check "API: unique_viewers sums the nodes' counts, replays not doubled: 3 + 4 = 7 ($U)" test "$U" = "7 False"
+check "API: a capped node makes the figure 'at least'" test "$(ship n2 ',"sessions":4,"sessions_capped":1')" = 200
+U=$(uvx)
+check "API: ... unique_viewers_at_least is then true ($U)" test "$U" = "7 True"
+check "cdnctl report's table shows unique viewers per stream" sh -c \
+	"'$CDNCTL_BIN' -u '$ORIGIN_URL' --token-file '$TOKEN_FILE' report --customer acme --from $(date -u +%F) --to $(date -u +%F) | grep -q 'UNIQUE VIEWERS'"
 
 # ---- logs ----------------------------------------------------------------------------------
 check "no token in the edge's access log" sh -c "! grep -q 'token\|~' '$EDGE_ACCESS'"

@@ -781,6 +781,142 @@ t_streams(void)
 	return 0;
 }
 
+/* A fixed bucket: the session sets are tested without the clock. */
+#define SB0 1764460800
+
+/* The entry of bucket b in d[0..n), or NULL. */
+static const struct acct_delta *
+entry_of(const struct acct_delta *d, size_t n, int64_t b)
+{
+	for (size_t i = 0; i < n; i++)
+		if (d[i].bucket == b)
+			return &d[i];
+	return NULL;
+}
+
+static int
+t_sessions_distinct(void)
+{
+	struct acct_customer *c = acct_stream("acme", "cam1");
+	struct acct_delta d[8];
+	const struct acct_delta *e;
+	size_t n;
+
+	CHECK(c != NULL);
+	/* Viewers a, b, a: two distinct. */
+	CHECK_INT(acct_add_session_at(c, "a", SB0), 1);
+	CHECK_INT(acct_add_session_at(c, "b", SB0), 1);
+	CHECK_INT(acct_add_session_at(c, "a", SB0), 0);
+	/* No SID adds nothing. */
+	CHECK_INT(acct_add_session_at(c, "", SB0), 0);
+	CHECK_INT(acct_add_session_at(c, NULL, SB0), 0);
+	CHECK_INT(acct_add_session_at(NULL, "x", SB0), 0);
+	n = acct_drain(SB0, d, 8);
+	CHECK_INT(n, 1);
+	CHECK_STR(d[0].stream, "cam1");
+	CHECK_INT(d[0].bucket, SB0);
+	CHECK_U64(d[0].sessions, 2);
+	CHECK(!d[0].sessions_capped);
+	CHECK_U64(d[0].bytes_out, 0);
+	/* Unchanged: no entry. Changed: the absolute count, not a delta. */
+	CHECK_INT(acct_drain(SB0, d, 8), 0);
+	CHECK_INT(acct_add_session_at(c, "c", SB0), 1);
+	CHECK_INT(acct_add_session_at(c, "b", SB0), 0);
+	n = acct_drain(SB0, d, 8);
+	CHECK_INT(n, 1);
+	CHECK_U64(d[0].sessions, 3);
+	/* A restored drain is reported again (the spool keeps the max). */
+	acct_restore(d, n, SB0);
+	n = acct_drain(SB0, d, 8);
+	CHECK_INT(n, 1);
+	CHECK_U64(d[0].sessions, 3);
+
+	/* The next bucket has its own set: "a" counts again there. */
+	CHECK_INT(acct_add_session_at(c, "a", SB0 + B), 1);
+	n = acct_drain(SB0 + B, d, 8);
+	e = entry_of(d, n, SB0 + B);
+	CHECK(e != NULL);
+	CHECK_U64(e->sessions, 1);
+	/* The previous bucket was reported unchanged: its set is freed. */
+	CHECK(entry_of(d, n, SB0) == NULL);
+	CHECK(c->sids[parity(SB0)].h == NULL);
+	CHECK_INT(c->sids[parity(SB0)].bucket, -1);
+	CHECK(c->sids[parity(SB0 + B)].h != NULL);
+	/* A straggler for a bucket older than its slot's set is not counted. */
+	CHECK_INT(acct_add_session_at(c, "old", SB0 - B), 0);
+	/* Two buckets on, the current set is finished too and freed. */
+	CHECK_INT(acct_drain(SB0 + 3 * B, d, 8), 0);
+	CHECK(c->sids[0].h == NULL && c->sids[1].h == NULL);
+	return 0;
+}
+
+static int
+t_sessions_cap(void)
+{
+	struct acct_customer *c = acct_stream("acme", "big");
+	struct acct_delta d[8];
+	char sid[32];
+	uint64_t added = 0;
+	size_t n;
+
+	CHECK(c != NULL);
+	for (int i = 0; i < ACCT_SIDS_MAX; i++) {
+		snprintf(sid, sizeof(sid), "viewer-%d", i);
+		added += (uint64_t)acct_add_session_at(c, sid, SB0);
+	}
+	/* 100000 distinct SIDs: every one counted (no hash collision). */
+	CHECK_U64(added, ACCT_SIDS_MAX);
+	CHECK(!c->sids[parity(SB0)].is_capped);
+	/* One already there is no news; a new one past the cap is refused and
+	 * flags the count "at least". */
+	CHECK_INT(acct_add_session_at(c, "viewer-7", SB0), 0);
+	CHECK(!c->sids[parity(SB0)].is_capped);
+	CHECK_INT(acct_add_session_at(c, "viewer-new", SB0), 0);
+	CHECK(c->sids[parity(SB0)].is_capped);
+	/* The table stayed within its bound. */
+	CHECK(c->sids[parity(SB0)].cap <= 262144);
+	n = acct_drain(SB0, d, 8);
+	CHECK_INT(n, 1);
+	CHECK_U64(d[0].sessions, ACCT_SIDS_MAX);
+	CHECK(d[0].sessions_capped);
+	/* A fresh bucket starts from zero, uncapped. */
+	CHECK_INT(acct_add_session_at(c, "viewer-new", SB0 + 2 * B), 1);
+	CHECK(!c->sids[parity(SB0)].is_capped);
+	CHECK_U64(c->sids[parity(SB0)].n, 1);
+	return 0;
+}
+
+static void *
+sid_worker(void *arg)
+{
+	struct acct_customer *c = arg;
+	char sid[32];
+
+	/* Each thread adds the same 1000 SIDs: 1000 distinct in all. */
+	for (int i = 0; i < 1000; i++) {
+		snprintf(sid, sizeof(sid), "s%d", i);
+		acct_add_session_at(c, sid, SB0);
+	}
+	return NULL;
+}
+
+static int
+t_sessions_threads(void)
+{
+	struct acct_customer *c = acct_stream("acme", "thr");
+	pthread_t t[4];
+	struct acct_delta d[8];
+
+	CHECK(c != NULL);
+	for (int i = 0; i < 4; i++)
+		CHECK(pthread_create(&t[i], NULL, sid_worker, c) == 0);
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	CHECK_INT(acct_drain(SB0, d, 8), 1);
+	CHECK_U64(d[0].sessions, 1000);
+	return 0;
+}
+
 int
 main(void)
 {
@@ -800,5 +936,8 @@ main(void)
 	RUN(t_store_bad_path);
 	RUN(t_store_timer_flushes);
 	RUN(t_streams);
+	RUN(t_sessions_distinct);
+	RUN(t_sessions_cap);
+	RUN_TIMEOUT(t_sessions_threads, 60);
 	return check_done();
 }
