@@ -478,6 +478,13 @@ video_kind(struct rtmp_session *s, const struct flv_video *v,
 	    v->packet_type == FLV_EX_CODED_FRAMES_X ? 0 : -EAGAIN;
 }
 
+/* The sequence header's name in log lines ("AVC" as before E-RTMP). */
+static const char *
+seq_header_name(enum seg_video_codec codec)
+{
+	return codec == SEG_VIDEO_HEVC ? "HEVC" : codec == SEG_VIDEO_AV1 ? "AV1" : "AVC";
+}
+
 /* Parse a video decoder configuration record of codec into s; 0 or -EPROTO. */
 static int
 video_config(struct rtmp_session *s, enum seg_video_codec codec)
@@ -540,7 +547,7 @@ on_video(struct rtmp_session *s, const struct rtmp_msg *m)
 			if (bad_media(s, BAD_AVC_HEADER))
 				log_warnx("malformed %s sequence header (%zu bytes): video "
 				    "skipped until a valid one (%llu so far)",
-				    seg_mux_codec_name(codec), v.len,
+				    seq_header_name(codec), v.len,
 				    (unsigned long long)s->n_bad[BAD_AVC_HEADER]);
 			s->have_avcc = false;
 			return 0;
@@ -551,9 +558,9 @@ on_video(struct rtmp_session *s, const struct rtmp_msg *m)
 	}
 	if (!s->have_avcc || codec != s->vcodec) {
 		if (bad_media(s, NO_AVC_HEADER))
-			log_warnx("%s video without a (valid) sequence header: "
+			log_warnx("%s video without a (valid) %s sequence header: "
 			    "skipped until one comes (%llu so far)",
-			    seg_mux_codec_name(codec),
+			    seg_mux_codec_name(codec), seq_header_name(codec),
 			    (unsigned long long)s->n_bad[NO_AVC_HEADER]);
 		return 0;
 	}
