@@ -495,7 +495,11 @@ video_config(struct rtmp_session *s, enum seg_video_codec codec)
 
 	switch (codec) {
 	case SEG_VIDEO_HEVC:
-		if ((rc = hevc_config_parse(p, len, &s->hevc)) == 0)
+		rc = hevc_config_parse(p, len, &s->hevc);
+		/* it pointed into s->avcc, which the next header may move */
+		s->hevc.sps = NULL;
+		s->hevc.sps_len = 0;
+		if (rc == 0)
 			log_info("HEVC %dx%d, profile %u, %s tier, level %u, %u bit",
 			    s->hevc.width, s->hevc.height, s->hevc.profile_idc,
 			    s->hevc.tier ? "high" : "main", s->hevc.level_idc,
