@@ -37,8 +37,8 @@
 
 #include "aac_config.h"
 #include "amf0.h"
-#include "flv.h"
 #include "av1_config.h"
+#include "flv.h"
 #include "h264_config.h"
 #include "hevc_config.h"
 #include "log.h"
