@@ -35,7 +35,8 @@ const struct conf_desc origin_conf_desc[] = {
 	{ "public_rtmp_url", CONF_STR, F(public_rtmp_url), NULL, 0, 0, NULL, 0,
 	  "RTMP URL shown to broadcasters (default: rtmp://<this host>:<port>/live)" },
 	{ "segment_format", CONF_ENUM, F(segment_format), "ts", 0, 0, "ts|fmp4", 0,
-	  "HLS segment container: MPEG-TS or fragmented MP4 (CMAF)" },
+	  "HLS segment container: MPEG-TS or fragmented MP4 (CMAF); "
+	  "AV1 streams are always fMP4" },
 	{ "segment_target", CONF_MSEC, F(segment_target_ms), "2s", 500, 30000, NULL, 0,
 	  "target segment duration; segments are cut on keyframes" },
 	{ "playlist_window", CONF_INT, F(playlist_window), "6", 2, 100, NULL, 0,

@@ -18,6 +18,14 @@
  * of problem is logged (with the stream name, from the log context) at its
  * first occurrence and then every 1000th. The RTMP layer itself (chunks,
  * commands) still closes the connection on garbage: there is no resync.
+ *
+ * Video codecs: legacy FLV AVC (codec id 7), and Enhanced RTMP v1 (veovera)
+ * FourCC tags for 'avc1', 'hvc1' and 'av01'; others ('vp09', legacy id 12
+ * HEVC) are dropped with a warning. The connect command's E-RTMP fourCcList
+ * needs nothing: we take what comes. AV1 has no MPEG-TS mapping, so an AV1
+ * stream is packaged as fMP4 even on a segment_format=ts origin, unless its
+ * playlist already holds TS segments (a republish with a new codec): then
+ * its video is refused, loudly.
  */
 #include "config.h"
 
@@ -29,8 +37,10 @@
 
 #include "aac_config.h"
 #include "amf0.h"
+#include "av1_config.h"
 #include "flv.h"
 #include "h264_config.h"
+#include "hevc_config.h"
 #include "log.h"
 #include "metrics.h"
 #include "rtmp_chunk.h"
@@ -84,18 +94,23 @@ struct rtmp_session {
 	struct stream *stream;
 
 	/* media */
-	struct buf avcc, asc;         /* sequence headers as received */
+	struct buf avcc, asc;         /* sequence headers as received (avcc: the
+	                                 video record of vcodec: avcC, hvcC, av1C) */
+	enum seg_video_codec vcodec;
 	struct h264_config h264;
+	struct hevc_config hevc;
+	struct av1_config av1;
 	struct aac_config aac;
 	bool have_avcc, have_asc;
 	bool meta_video, meta_audio;  /* onMetaData announced these tracks */
 	int meta_width, meta_height;
-	bool warned_video_codec, warned_audio_codec;
+	bool warned_video_codec, warned_audio_codec, warned_format;
 	uint64_t n_bad[N_BAD];        /* bad media skipped, per kind */
 	struct ts_unwrap ts;          /* RTMP's 32-bit clock, per track */
 	struct seg_mux *mux;
 	bool mux_video, mux_audio;    /* tracks the running packager has */
 	bool mux_init_set;            /* fMP4: its init segment went to the stream */
+	enum seg_format mux_format;   /* the running packager's container */
 	struct pending_pkt *pending;
 	size_t n_pending, pending_bytes;
 };
@@ -200,7 +215,7 @@ emit_segment(void *arg, struct seg_out *seg)
 
 	/* fMP4: the init segment exists once the first fragment was flushed;
 	 * each packager has its own, under a new name. */
-	if (s->cfg->segment_format == SEG_FMT_FMP4 && !s->mux_init_set &&
+	if (s->mux_format == SEG_FMT_FMP4 && !s->mux_init_set &&
 	    seg_mux_init_segment(s->mux, &init, &init_len) == 0) {
 		int rc = stream_set_init(s->stream, init, init_len);
 		if (rc != 0)
@@ -210,16 +225,35 @@ emit_segment(void *arg, struct seg_out *seg)
 	return stream_add_segment(s->stream, seg);
 }
 
+/* The picture size from the video record (0 if it does not say). */
+static void
+video_size(const struct rtmp_session *s, int *w, int *h)
+{
+	switch (s->vcodec) {
+	case SEG_VIDEO_HEVC: *w = s->hevc.width; *h = s->hevc.height; break;
+	case SEG_VIDEO_AV1:  *w = s->av1.width;  *h = s->av1.height;  break;
+	default:             *w = s->h264.width; *h = s->h264.height; break;
+	}
+	if (*w <= 0 || *h <= 0) {
+		*w = s->meta_width;
+		*h = s->meta_height;
+	}
+}
+
 static void
 update_codecs(struct rtmp_session *s)
 {
-	char codecs[64] = "", v[24] = "", a[24] = "";
+	char codecs[64] = "", v[48] = "", a[24] = "";
 	int w = 0, h = 0;
 
 	if (s->mux_video) {
-		h264_codecs_string(&s->h264, v, sizeof(v));
-		w = s->h264.width ? s->h264.width : s->meta_width;
-		h = s->h264.height ? s->h264.height : s->meta_height;
+		if (s->vcodec == SEG_VIDEO_HEVC)
+			hevc_codecs_string(&s->hevc, v, sizeof(v));
+		else if (s->vcodec == SEG_VIDEO_AV1)
+			av1_codecs_string(&s->av1, v, sizeof(v));
+		else
+			h264_codecs_string(&s->h264, v, sizeof(v));
+		video_size(s, &w, &h);
 	}
 	if (s->mux_audio)
 		aac_codecs_string(&s->aac, a, sizeof(a));
@@ -244,6 +278,7 @@ static int
 mux_start(struct rtmp_session *s)
 {
 	struct seg_mux_params p = { 0 };
+	enum seg_format want;
 
 	p.format = s->cfg->segment_format;
 	p.target_ms = s->cfg->segment_target_ms;
@@ -251,15 +286,38 @@ mux_start(struct rtmp_session *s)
 	p.keyframe_timeout_ms = s->cfg->keyframe_timeout_ms;
 	p.seg_max_bytes = s->cfg->segment_max_bytes;
 	p.has_video = s->have_avcc;
-	p.avcc = s->avcc.data;
-	p.avcc_len = s->avcc.len;
-	p.width = s->h264.width ? s->h264.width : s->meta_width;
-	p.height = s->h264.height ? s->h264.height : s->meta_height;
+	p.video_codec = s->vcodec;
+	p.video_cfg = s->avcc.data;
+	p.video_cfg_len = s->avcc.len;
+	video_size(s, &p.width, &p.height);
 	p.has_audio = s->have_asc;
 	p.asc = s->asc.data;
 	p.asc_len = s->asc.len;
 	p.sample_rate = (int)s->aac.sample_rate;
 	p.channels = s->aac.channels ? s->aac.channels : 2;
+	/*
+	 * The stream's container: the configured one, or fMP4 for AV1 (no TS
+	 * mapping). A playlist never mixes the two: once it has segments,
+	 * H.264, HEVC and AAC follow it into fMP4, and AV1 cannot follow it
+	 * into TS.
+	 */
+	want = seg_mux_format(&p);
+	if (stream_set_format(s->stream, want) == 0) {
+		if (want != p.format)
+			log_info("%s cannot be carried in MPEG-TS: this stream is "
+			    "packaged as fMP4", seg_mux_codec_name(p.video_codec));
+		p.format = want;
+	} else if (want == SEG_FMT_TS) {
+		p.format = SEG_FMT_FMP4;   /* the stream went fMP4 for an AV1 publisher */
+	} else {
+		if (!s->warned_format)
+			log_warnx("%s cannot be carried in MPEG-TS and this stream's "
+			    "playlist already holds TS segments: video refused "
+			    "(publish under another name, or set segment_format=fmp4)",
+			    seg_mux_codec_name(p.video_codec));
+		s->warned_format = true;
+		p.has_video = false;
+	}
 	if (!p.has_video && !p.has_audio)
 		return 0;
 	s->mux = seg_mux_new(&p, emit_segment, s);
@@ -270,7 +328,9 @@ mux_start(struct rtmp_session *s)
 	s->mux_video = p.has_video;
 	s->mux_audio = p.has_audio;
 	s->mux_init_set = false;
-	log_info("packaging %s%s%s as %s, %lld ms segments", p.has_video ? "H.264" : "",
+	s->mux_format = p.format;
+	log_info("packaging %s%s%s as %s, %lld ms segments",
+	    p.has_video ? seg_mux_codec_name(p.video_codec) : "",
 	    p.has_video && p.has_audio ? " + " : "", p.has_audio ? "AAC" : "",
 	    p.format == SEG_FMT_FMP4 ? "fMP4" : "MPEG-TS", (long long)p.target_ms);
 	update_codecs(s);
@@ -361,12 +421,113 @@ bad_media(struct rtmp_session *s, enum bad_media kind)
 	return n == 1 || n % BAD_LOG_EVERY == 0;
 }
 
+/* A FourCC for a log line: printable characters, else '?'. */
+static void
+fourcc_str(uint32_t f, char out[5])
+{
+	for (int i = 0; i < 4; i++) {
+		char c = (char)(f >> (24 - 8 * i));
+		out[i] = c >= 0x20 && c < 0x7f ? c : '?';
+	}
+	out[4] = '\0';
+}
+
+/*
+ * Which codec a video tag carries, and whether it is a sequence header or
+ * coded frames. 0; -ENOTSUP for a codec we do not package (warned once);
+ * -EAGAIN for a packet to ignore (end of sequence, E-RTMP metadata,
+ * MPEG2TSSequenceStart, unknown packet types).
+ */
+static int
+video_kind(struct rtmp_session *s, const struct flv_video *v,
+    enum seg_video_codec *codec, bool *is_seq)
+{
+	char fc[5];
+
+	if (!v->is_ex) {
+		if (v->codec_id != FLV_VIDEO_AVC) {
+			if (!s->warned_video_codec)
+				log_warnx("video codec id %u is not supported (H.264, or "
+				    "HEVC and AV1 over Enhanced RTMP): video dropped",
+				    v->codec_id);
+			s->warned_video_codec = true;
+			return -ENOTSUP;
+		}
+		*codec = SEG_VIDEO_H264;
+		*is_seq = v->packet_type == FLV_AVC_SEQ_HEADER;
+		return *is_seq || v->packet_type == FLV_AVC_NALU ? 0 : -EAGAIN;
+	}
+	switch (v->fourcc) {
+	case FLV_FOURCC('a', 'v', 'c', '1'): *codec = SEG_VIDEO_H264; break;
+	case FLV_FOURCC('h', 'v', 'c', '1'): *codec = SEG_VIDEO_HEVC; break;
+	case FLV_FOURCC('a', 'v', '0', '1'): *codec = SEG_VIDEO_AV1; break;
+	default:
+		/* 'vp09' among them: HLS players would need VP9 in fMP4, which
+		 * nobody sends over RTMP yet. */
+		if (!s->warned_video_codec) {
+			fourcc_str(v->fourcc, fc);
+			log_warnx("Enhanced RTMP video '%s' is not supported (avc1, "
+			    "hvc1 and av01 are): video dropped", fc);
+		}
+		s->warned_video_codec = true;
+		return -ENOTSUP;
+	}
+	/* E-RTMP v1: SequenceStart, CodedFrames, CodedFramesX carry media. */
+	*is_seq = v->packet_type == FLV_EX_SEQ_START;
+	return *is_seq || v->packet_type == FLV_EX_CODED_FRAMES ||
+	    v->packet_type == FLV_EX_CODED_FRAMES_X ? 0 : -EAGAIN;
+}
+
+/* The sequence header's name in log lines ("AVC" as before E-RTMP). */
+static const char *
+seq_header_name(enum seg_video_codec codec)
+{
+	return codec == SEG_VIDEO_HEVC ? "HEVC" : codec == SEG_VIDEO_AV1 ? "AV1" : "AVC";
+}
+
+/* Parse a video decoder configuration record of codec into s; 0 or -EPROTO. */
+static int
+video_config(struct rtmp_session *s, enum seg_video_codec codec)
+{
+	const uint8_t *p = s->avcc.data;
+	size_t len = s->avcc.len;
+	int rc;
+
+	switch (codec) {
+	case SEG_VIDEO_HEVC:
+		rc = hevc_config_parse(p, len, &s->hevc);
+		/* it pointed into s->avcc, which the next header may move */
+		s->hevc.sps = NULL;
+		s->hevc.sps_len = 0;
+		if (rc == 0)
+			log_info("HEVC %dx%d, profile %u, %s tier, level %u, %u bit",
+			    s->hevc.width, s->hevc.height, s->hevc.profile_idc,
+			    s->hevc.tier ? "high" : "main", s->hevc.level_idc,
+			    s->hevc.bit_depth_luma);
+		return rc;
+	case SEG_VIDEO_AV1:
+		if ((rc = av1_config_parse(p, len, &s->av1)) == 0)
+			log_info("AV1 %dx%d, profile %u, level index %u, %s tier, "
+			    "%u bit", s->av1.width, s->av1.height, s->av1.seq_profile,
+			    s->av1.seq_level_idx, s->av1.tier ? "high" : "main",
+			    s->av1.bit_depth);
+		return rc;
+	default:
+		if ((rc = h264_config_parse(p, len, &s->h264)) == 0)
+			log_info("H.264 %dx%d, profile %u level %u", s->h264.width,
+			    s->h264.height, s->h264.profile_idc, s->h264.level_idc);
+		return rc;
+	}
+}
+
 static int
 on_video(struct rtmp_session *s, const struct rtmp_msg *m)
 {
 	struct flv_video v;
 	struct media_pkt pkt;
-	int rc;
+	enum seg_video_codec codec = SEG_VIDEO_H264;
+	bool is_seq = false;
+	int rc, w, h;
 
 	if (flv_video_parse(m->data, m->len, &v) != 0) {
 		if (bad_media(s, BAD_VIDEO_TAG))
@@ -376,44 +537,48 @@ on_video(struct rtmp_session *s, const struct rtmp_msg *m)
 	}
 	if (v.frame_type == FLV_FRAME_COMMAND || v.len == 0)
 		return 0;
-	if (v.is_ex || v.codec_id != FLV_VIDEO_AVC) {
-		if (!s->warned_video_codec)
-			log_warnx("video codec %s%u is not supported yet: video dropped",
-			    v.is_ex ? "fourcc " : "id ", v.is_ex ? v.fourcc : v.codec_id);
-		s->warned_video_codec = true;
+	if (video_kind(s, &v, &codec, &is_seq) != 0)
 		return 0;
-	}
-	if (v.is_seq_header) {
-		struct h264_config c;
-		bool changed = !s->have_avcc || s->avcc.len != v.len ||
-		    memcmp(s->avcc.data, v.data, v.len) != 0;
+	if (is_seq) {
+		bool changed = !s->have_avcc || s->vcodec != codec ||
+		    s->avcc.len != v.len || memcmp(s->avcc.data, v.data, v.len) != 0;
 
 		if (!changed)
 			return 0;
 		buf_reset(&s->avcc);
 		if (buf_append(&s->avcc, v.data, v.len) != 0 ||
-		    h264_config_parse(s->avcc.data, s->avcc.len, &c) != 0) {
+		    video_config(s, codec) != 0) {
 			if (bad_media(s, BAD_AVC_HEADER))
-				log_warnx("malformed AVC sequence header (%zu bytes): video "
-				    "skipped until a valid one (%llu so far)", v.len,
+				log_warnx("malformed %s sequence header (%zu bytes): video "
+				    "skipped until a valid one (%llu so far)",
+				    seq_header_name(codec), v.len,
 				    (unsigned long long)s->n_bad[BAD_AVC_HEADER]);
 			s->have_avcc = false;
 			return 0;
 		}
-		s->h264 = c;
+		s->vcodec = codec;
 		s->have_avcc = true;
-		log_info("H.264 %dx%d, profile %u level %u", c.width, c.height, c.profile_idc,
-		    c.level_idc);
 		return s->mux ? mux_restart(s) : 0;
 	}
-	if (v.packet_type != FLV_AVC_NALU)
-		return 0;
-	if (!s->have_avcc) {
+	if (!s->have_avcc || codec != s->vcodec) {
 		if (bad_media(s, NO_AVC_HEADER))
-			log_warnx("H.264 video without a (valid) AVC sequence header: "
+			log_warnx("%s video without a (valid) %s sequence header: "
 			    "skipped until one comes (%llu so far)",
+			    seg_mux_codec_name(codec), seq_header_name(codec),
 			    (unsigned long long)s->n_bad[NO_AVC_HEADER]);
 		return 0;
+	}
+	/*
+	 * AV1-ISOBMFF 2.4: a keyframe's temporal unit carries the sequence
+	 * header OBU; when the av1C had none, that is where the size is.
+	 */
+	if (codec == SEG_VIDEO_AV1 && s->av1.width == 0 && v.is_key &&
+	    av1_seq_header_dimensions(v.data, v.len, &w, &h) == 0) {
+		s->av1.width = w;
+		s->av1.height = h;
+		log_info("AV1 %dx%d (from the first keyframe)", w, h);
+		if (s->mux)
+			update_codecs(s);
 	}
 	pkt.kind = MEDIA_VIDEO;
 	pkt.dts_ms = ts_unwrap(&s->ts, MEDIA_VIDEO, m->timestamp);

@@ -1,5 +1,6 @@
 /*
- * seg_mux: H.264/AAC packets to HLS media segments in memory; see seg_mux.h.
+ * seg_mux: H.264/HEVC/AV1 and AAC packets to HLS media segments in memory;
+ * see seg_mux.h.
  *
  * Design (libavformat hlsenc.c): one long-lived muxer per stream ("mpegts"
  * or "mp4") writes through a custom AVIOContext whose sink appends to the
@@ -12,8 +13,9 @@
  * cut packets' output DTS (RFC 8216 4.3.2.1 EXTINF).
  *
  * TS (RFC 8216 3.2): mpegts_flags=resend_headers is set after each cut so
- * every segment opens with PAT/PMT; the muxer inserts h264_mp4toannexb for
- * avcC input (Annex B with SPS/PPS before each IDR) and writes ADTS for raw
+ * every segment opens with PAT/PMT; the muxer inserts h264_mp4toannexb or
+ * hevc_mp4toannexb for avcC/hvcC input (Annex B with the parameter sets
+ * before each IRAP) and writes ADTS for raw
  * AAC. PTS/DTS in the TS are the output timeline plus the muxer's constant
  * offset (2 * max_delay = 1.4 s, as with the ffmpeg tool), which keeps PCR
  * below DTS; mpegts_copyts would put PCR below zero for a stream starting
@@ -169,7 +171,15 @@ add_stream(struct seg_mux *m, enum media_kind kind, const uint8_t *cfg,
 	par->codec_tag = 0;
 	if (kind == MEDIA_VIDEO) {
 		par->codec_type = AVMEDIA_TYPE_VIDEO;
-		par->codec_id = AV_CODEC_ID_H264;
+		par->codec_id = p->video_codec == SEG_VIDEO_HEVC ? AV_CODEC_ID_HEVC :
+		    p->video_codec == SEG_VIDEO_AV1 ? AV_CODEC_ID_AV1 : AV_CODEC_ID_H264;
+		/*
+		 * ISO/IEC 14496-15 8.4.1: 'hvc1' keeps the parameter sets in the
+		 * hvcC only, which is what browsers and Apple players ask for;
+		 * the mp4 muxer's default is 'hev1'.
+		 */
+		if (p->video_codec == SEG_VIDEO_HEVC && p->format == SEG_FMT_FMP4)
+			par->codec_tag = MKTAG('h', 'v', 'c', '1');
 		par->width = p->width;
 		par->height = p->height;
 		par->format = AV_PIX_FMT_YUV420P;
@@ -186,10 +196,27 @@ add_stream(struct seg_mux *m, enum media_kind kind, const uint8_t *cfg,
 	return 0;
 }
 
+enum seg_format
+seg_mux_format(const struct seg_mux_params *p)
+{
+	if (p->has_video && p->video_codec == SEG_VIDEO_AV1)
+		return SEG_FMT_FMP4;
+	return p->format;
+}
+
+const char *
+seg_mux_codec_name(enum seg_video_codec c)
+{
+	return c == SEG_VIDEO_HEVC ? "HEVC" : c == SEG_VIDEO_AV1 ? "AV1" : "H.264";
+}
+
 static int
 check_params(const struct seg_mux_params *p)
 {
 	if (p->format != SEG_FMT_TS && p->format != SEG_FMT_FMP4)
+		return -EINVAL;
+	if (p->has_video && p->video_codec != SEG_VIDEO_H264 &&
+	    p->video_codec != SEG_VIDEO_HEVC && p->video_codec != SEG_VIDEO_AV1)
 		return -EINVAL;
 	if (p->target_ms <= 0 || p->target_ms > 3600 * 1000 ||
 	    p->max_gap_ms <= 0 || p->max_gap_ms > 3600 * 1000 ||
@@ -200,11 +227,11 @@ check_params(const struct seg_mux_params *p)
 		return -EINVAL;
 	if (!p->has_video && !p->has_audio)
 		return -EINVAL;
-	if (p->has_video && (p->avcc == NULL || p->avcc_len == 0 ||
+	if (p->has_video && (p->video_cfg == NULL || p->video_cfg_len == 0 ||
 	    p->width < 0 || p->height < 0))
 		return -EINVAL;
 	/* The mp4 muxer refuses a video track without dimensions. */
-	if (p->has_video && p->format == SEG_FMT_FMP4 &&
+	if (p->has_video && seg_mux_format(p) == SEG_FMT_FMP4 &&
 	    (p->width <= 0 || p->height <= 0))
 		return -EINVAL;
 	if (p->has_audio && (p->asc == NULL || p->asc_len == 0 ||
@@ -231,7 +258,11 @@ seg_mux_new(const struct seg_mux_params *p, seg_mux_emit_cb cb, void *arg)
 		return NULL;
 	m->magic = SEG_MUX_MAGIC;
 	m->p = *p;
-	m->p.avcc = m->p.asc = NULL;
+	m->p.format = seg_mux_format(p);
+	if (m->p.format != p->format)
+		log_info("seg_mux: %s has no MPEG-TS mapping: packaged as fMP4",
+		    seg_mux_codec_name(p->video_codec));
+	m->p.video_cfg = m->p.asc = NULL;
 	m->cb = cb;
 	m->cb_arg = arg;
 	m->st_idx[MEDIA_VIDEO] = m->st_idx[MEDIA_AUDIO] = -1;
@@ -244,9 +275,9 @@ seg_mux_new(const struct seg_mux_params *p, seg_mux_emit_cb cb, void *arg)
 	buf_init(&m->seg, 2 * p->seg_max_bytes);
 	buf_init(&m->init, 2 * p->seg_max_bytes);
 	/* fMP4: what the muxer writes before the first fragment is the init. */
-	m->sink = p->format == SEG_FMT_FMP4 ? &m->init : &m->seg;
+	m->sink = m->p.format == SEG_FMT_FMP4 ? &m->init : &m->seg;
 
-	fmt = p->format == SEG_FMT_FMP4 ? "mp4" : "mpegts";
+	fmt = m->p.format == SEG_FMT_FMP4 ? "mp4" : "mpegts";
 	rc = avformat_alloc_output_context2(&m->oc, NULL, fmt, NULL);
 	if (rc < 0 || m->oc == NULL) {
 		log_av("alloc output", rc < 0 ? rc : AVERROR(ENOMEM));
@@ -255,7 +286,7 @@ seg_mux_new(const struct seg_mux_params *p, seg_mux_emit_cb cb, void *arg)
 	if ((m->pkt = av_packet_alloc()) == NULL)
 		goto fail;
 	if (p->has_video &&
-	    (rc = add_stream(m, MEDIA_VIDEO, p->avcc, p->avcc_len)) != 0)
+	    (rc = add_stream(m, MEDIA_VIDEO, p->video_cfg, p->video_cfg_len)) != 0)
 		goto fail;
 	if (p->has_audio &&
 	    (rc = add_stream(m, MEDIA_AUDIO, p->asc, p->asc_len)) != 0)
@@ -277,7 +308,7 @@ seg_mux_new(const struct seg_mux_params *p, seg_mux_emit_cb cb, void *arg)
 	 */
 	m->oc->max_delay = 700000;
 
-	if (p->format == SEG_FMT_FMP4) {
+	if (m->p.format == SEG_FMT_FMP4) {
 		av_dict_set(&opts, "movflags", "+frag_custom+dash+delay_moov+skip_sidx", 0);
 	} else {
 		/* PAT/PMT once per segment (resend_headers), not every 0.1 s. */
@@ -640,7 +671,7 @@ seg_mux_write(struct seg_mux *m, const struct media_pkt *pkt)
 	is_video = pkt->kind == MEDIA_VIDEO;
 	key = is_video ? pkt->is_key : true;
 	ceiling = 2 * m->p.seg_max_bytes;
-	pkt_est = pkt->len + pkt->len / 16 + 1024 + m->p.avcc_len;
+	pkt_est = pkt->len + pkt->len / 16 + 1024 + m->p.video_cfg_len;
 	if (pkt->len > INT_MAX - AV_INPUT_BUFFER_PADDING_SIZE ||
 	    pkt_est + SEG_MUX_IOBUF_LEN + SEG_MUX_SLACK > ceiling) {
 		log_warnx("seg_mux: %zu-byte packet exceeds the segment ceiling",

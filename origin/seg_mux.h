@@ -1,7 +1,8 @@
 /*
- * seg_mux: the HLS packager for one live stream. Takes H.264 and AAC
- * packets as RTMP delivers them (AVCC length-prefixed NAL units with the
- * avcC extradata, raw AAC frames with the AudioSpecificConfig) and remuxes
+ * seg_mux: the HLS packager for one live stream. Takes H.264, HEVC or AV1
+ * and AAC packets as RTMP delivers them (length-prefixed NAL units with the
+ * avcC or hvcC extradata, AV1 low-overhead OBUs with the av1C extradata,
+ * raw AAC frames with the AudioSpecificConfig) and remuxes
  * them with libavformat, without transcoding, into media segments held in
  * memory (RFC 8216 3.2 MPEG-TS, or 3.3 fragmented MPEG-4 with an init
  * segment).
@@ -17,6 +18,13 @@
  * segments as players expect. fMP4 uses the mp4 muxer with
  * movflags=+frag_custom+dash+delay_moov: the bytes before the first fragment
  * are the init segment, and a fragment is flushed at each cut.
+ *
+ * Codecs and containers: H.264 goes into either. HEVC goes into fMP4 as
+ * 'hvc1' (parameter sets in the hvcC only) or into TS (the mpegts muxer
+ * converts to Annex B with its automatic hevc_mp4toannexb filter). AV1 has
+ * no HLS mapping into MPEG-TS (and FFmpeg 5.1's mpegts muxer has none), so
+ * an AV1 stream is always packaged as fMP4, whatever format asks for:
+ * seg_mux_format() says which container a set of parameters gets.
  *
  * Timestamps are input milliseconds (the session has unwrapped RTMP's 32-bit
  * clock). A jump backwards by more than two frames or 100 ms, whichever is
@@ -42,6 +50,8 @@
 #include <stdint.h>
 
 enum seg_format { SEG_FMT_TS = 0, SEG_FMT_FMP4 = 1 };
+/* 0 is H.264, so zero-initialized parameters keep meaning what they did. */
+enum seg_video_codec { SEG_VIDEO_H264 = 0, SEG_VIDEO_HEVC = 1, SEG_VIDEO_AV1 = 2 };
 
 struct seg_mux_params {
 	enum seg_format format;
@@ -51,10 +61,16 @@ struct seg_mux_params {
 	                             (logged); 0: only at the size ceiling */
 	size_t seg_max_bytes;     /* a segment growing past this is cut at the next keyframe
 	                             and, at twice it, anywhere (protects memory) */
-	bool has_video;           /* H.264: avcc must be set */
-	const uint8_t *avcc;      /* AVCDecoderConfigurationRecord (copied) */
-	size_t avcc_len;
-	int width, height;        /* from the SPS, for codecpar (0 if unknown) */
+	bool has_video;           /* video_cfg must be set */
+	enum seg_video_codec video_codec;
+	/*
+	 * The video decoder configuration record (copied): avcC, hvcC or av1C
+	 * as video_codec says. avcc is the name it had when only H.264 was
+	 * known; the union keeps callers that use it compiling.
+	 */
+	union { const uint8_t *video_cfg; const uint8_t *avcc; };
+	union { size_t video_cfg_len; size_t avcc_len; };
+	int width, height;        /* from the SPS or sequence header (0 if unknown) */
 	bool has_audio;           /* AAC: asc must be set */
 	const uint8_t *asc;       /* AudioSpecificConfig (copied) */
 	size_t asc_len;
@@ -68,7 +84,8 @@ struct media_pkt {
 	int64_t dts_ms;           /* decode time, ms, unwrapped */
 	int32_t cts_ms;           /* pts - dts, ms (video) */
 	bool is_key;              /* video keyframe; ignored for audio */
-	const uint8_t *data;      /* video: AVCC NAL units; audio: raw AAC frame (borrowed) */
+	const uint8_t *data;      /* video: length-prefixed NAL units or AV1 OBUs;
+	                             audio: raw AAC frame (borrowed) */
 	size_t len;
 };
 
@@ -85,6 +102,10 @@ struct seg_out {
 /* Returns 0, or a negative errno that seg_mux_write passes back. */
 typedef int (*seg_mux_emit_cb)(void *arg, struct seg_out *seg);
 
+/* The container p gets: p->format, except AV1 video, always fMP4. */
+enum seg_format seg_mux_format(const struct seg_mux_params *p);
+/* "H.264", "HEVC" or "AV1" (static). */
+const char *seg_mux_codec_name(enum seg_video_codec c);
 /* Returns NULL on failure (logged): bad parameters or a libavformat error. */
 struct seg_mux *seg_mux_new(const struct seg_mux_params *p, seg_mux_emit_cb cb, void *arg);
 /* fMP4 only: the init segment, borrowed until seg_mux_free. -ENOENT for TS. */

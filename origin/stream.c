@@ -496,6 +496,22 @@ stream_add_bytes_in(struct stream *s, uint64_t n)
 	acct_add_in(s->acct, n);
 }
 
+int
+stream_set_format(struct stream *s, enum seg_format format)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&reg_lock);
+	if (s->p.format != format) {
+		if (s->n_segs > 0 || s->next_msn > 0)
+			rc = -EBUSY;
+		else
+			s->p.format = format;
+	}
+	pthread_mutex_unlock(&reg_lock);
+	return rc;
+}
+
 void
 stream_mark_discontinuity(struct stream *s)
 {

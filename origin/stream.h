@@ -106,6 +106,12 @@ int stream_add_segment(void *arg, struct seg_out *seg);
  * new init segment with a new name; segments added after it refer to it.
  */
 int stream_set_init(struct stream *s, const uint8_t *data, size_t len);
+/*
+ * Change the container of the stream's segments (an AV1 publisher on a TS
+ * origin gets fMP4). 0, or -EBUSY once the stream has segments: one
+ * playlist never mixes TS and fMP4.
+ */
+int stream_set_format(struct stream *s, enum seg_format format);
 /* The next segment follows a discontinuity (the packager was restarted). */
 void stream_mark_discontinuity(struct stream *s);
 /* The stream's own name, for log context. */

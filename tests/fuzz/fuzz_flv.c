@@ -1,5 +1,6 @@
 /*
- * fuzz_flv: libFuzzer harness for flv.c, h264_config.c and aac_config.c.
+ * fuzz_flv: libFuzzer harness for flv.c, h264_config.c and aac_config.c,
+ * and for hevc_config.c and av1_config.c behind E-RTMP SequenceStart tags.
  *
  * The first input byte picks the parser (modulo 6), the rest is its input:
  *   0 video tag body      1 audio tag body
@@ -16,8 +17,10 @@
 #include <string.h>
 
 #include "aac_config.h"
+#include "av1_config.h"
 #include "flv.h"
 #include "h264_config.h"
+#include "hevc_config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -43,15 +46,41 @@ inside(const uint8_t *base, size_t size, const uint8_t *p, size_t len)
 	(void)touch(p, len);
 }
 
+/* An E-RTMP SequenceStart's record, as the session parses it. */
+static void
+do_ex_record(const struct flv_video *v)
+{
+	struct hevc_config hc;
+	struct av1_config ac;
+	char s[48];
+
+	if (!v->is_ex || !v->is_seq_header)
+		return;
+	if (v->fourcc == FLV_FOURCC('h', 'v', 'c', '1') &&
+	    hevc_config_parse(v->data, v->len, &hc) == 0) {
+		inside(v->data, v->len, hc.sps, hc.sps_len);
+		hevc_codecs_string(&hc, s, sizeof(s));
+	} else if (v->fourcc == FLV_FOURCC('a', 'v', '0', '1') &&
+	    av1_config_parse(v->data, v->len, &ac) == 0) {
+		av1_codecs_string(&ac, s, sizeof(s));
+	}
+}
+
 static void
 do_video(const uint8_t *p, size_t n)
 {
 	struct flv_video v;
+	int w, h;
 
 	if (flv_video_parse(p, n, &v) == 0) {
 		inside(p, n, v.data, v.len);
 		if (v.cts_ms < -8388608 || v.cts_ms > 8388607)
 			abort();
+		do_ex_record(&v);
+		/* an av01 keyframe: the session looks for a sequence header */
+		if (v.is_ex && v.is_key && !v.is_seq_header &&
+		    v.fourcc == FLV_FOURCC('a', 'v', '0', '1'))
+			(void)av1_seq_header_dimensions(v.data, v.len, &w, &h);
 	}
 }
 
@@ -136,6 +165,7 @@ do_file(const uint8_t *p, size_t n)
 		if (th.type == FLV_TAG_VIDEO &&
 		    flv_video_parse(body.p, body.left, &v) == 0) {
 			inside(body.p, body.left, v.data, v.len);
+			do_ex_record(&v);
 			if (v.is_seq_header && !v.is_ex &&
 			    v.codec_id == FLV_VIDEO_AVC &&
 			    h264_config_parse(v.data, v.len, &hc) == 0)

@@ -293,6 +293,58 @@ t_obs_connect(void)
 	return 0;
 }
 
+/*
+ * OBS 30's E-RTMP connect (veovera enhanced-rtmp v1, "Enhancing NetConnection
+ * connect command"): the command object carries fourCcList, a strict array
+ * of FourCC strings, after the usual members. Built with the encoder here,
+ * as tests/tools/ertmp_publish sends it; the strict array is raw bytes.
+ */
+static int
+t_ertmp_connect(void)
+{
+	static const char *const fcc[] = { "hvc1", "av01", "avc1", "vp09" };
+	struct amf0_doc doc;
+	const struct amf0_val *obj, *list, *v;
+	struct buf b;
+	size_t i;
+	int rc = 1;
+
+	buf_init(&b, 4096);
+	amf0_put_string(&b, "connect");
+	amf0_put_number(&b, 1);
+	amf0_put_object_begin(&b);
+	amf0_put_key(&b, "app");
+	amf0_put_string(&b, "live");
+	amf0_put_key(&b, "fourCcList");
+	buf_put_u8(&b, AMF0_STRICT_ARRAY);
+	buf_put_be32(&b, 4);
+	for (i = 0; i < 4; i++)
+		amf0_put_string(&b, fcc[i]);
+	amf0_put_key(&b, "tcUrl");
+	amf0_put_string(&b, "rtmp://127.0.0.1:1935/live");
+	amf0_put_object_end(&b);
+	if (b.err != 0 || decode(&doc, b.data, b.len) != 0)
+		goto out;
+	obj = amf0_top(&doc, 2);
+	if (obj == NULL || obj->type != AMF0_OBJECT || obj->n_children != 3)
+		goto out;
+	if (strcmp(prop_str(obj, "app"), "live") != 0 ||
+	    strcmp(prop_str(obj, "tcUrl"), "rtmp://127.0.0.1:1935/live") != 0)
+		goto out;
+	list = amf0_prop(obj, "fourCcList");
+	if (list == NULL || list->type != AMF0_STRICT_ARRAY || list->n_children != 4)
+		goto out;
+	for (i = 0, v = list->child; i < 4; i++, v = v->next)
+		if (v == NULL || !amf0_str_eq(v, fcc[i]))
+			goto out;
+	rc = 0;
+out:
+	if (rc)
+		fprintf(stderr, "  the E-RTMP connect did not decode as built\n");
+	buf_fini(&b);
+	return rc;
+}
+
 static int
 t_publish_sequence(void)
 {
@@ -983,6 +1035,7 @@ main(void)
 {
 	RUN(t_ffmpeg_connect);
 	RUN(t_obs_connect);
+	RUN(t_ertmp_connect);
 	RUN(t_publish_sequence);
 	RUN(t_set_data_frame);
 	RUN(t_truncated_every_offset);

@@ -21,8 +21,10 @@
 
 #include "aac_config.h"
 #include "check.h"
+#include "av1_config.h"
 #include "flv.h"
 #include "h264_config.h"
+#include "hevc_config.h"
 
 /* Decode a hex string into out; returns the byte count. */
 static size_t
@@ -244,6 +246,24 @@ static const struct video_case video_cases[] = {
 	/* E-RTMP: vp09 MPEG2TSSequenceStart is not a sequence header */
 	{ "ex vp09 ts", "9576703039" "01", 5, 1, 1, 0,
 	  FLV_FOURCC('v', 'p', '0', '9'), FLV_EX_MPEG2TS_SEQ_START, 0, 1, 0, 0 },
+	/* E-RTMP: avc1 SequenceStart (an avcC follows) */
+	{ "ex avc1 seq", "9061766331" "0164000d", 5, 1, 1, 0,
+	  FLV_FOURCC('a', 'v', 'c', '1'), FLV_EX_SEQ_START, 0, 1, 1, 0 },
+	/* E-RTMP: avc1 CodedFramesX, inter frame: no cts field */
+	{ "ex avc1 codedX", "a361766331" "00000002", 5, 2, 1, 0,
+	  FLV_FOURCC('a', 'v', 'c', '1'), FLV_EX_CODED_FRAMES_X, 0, 0, 0, 0 },
+	/* E-RTMP: av01 CodedFramesX, keyframe */
+	{ "ex av01 codedX", "9361763031" "12000a0b", 5, 1, 1, 0,
+	  FLV_FOURCC('a', 'v', '0', '1'), FLV_EX_CODED_FRAMES_X, 0, 1, 0, 0 },
+	/* E-RTMP: hvc1 CodedFrames, the largest SI24 cts */
+	{ "ex hvc1 max cts", "a168766331" "7fffff" "01", 8, 2, 1, 0,
+	  FLV_FOURCC('h', 'v', 'c', '1'), FLV_EX_CODED_FRAMES, 8388607, 0, 0, 0 },
+	/* E-RTMP: Metadata (an AMF "colorInfo" body follows), not media */
+	{ "ex hvc1 metadata", "9468766331" "020009636f6c6f72496e666f", 5, 1, 1, 0,
+	  FLV_FOURCC('h', 'v', 'c', '1'), FLV_EX_METADATA, 0, 1, 0, 0 },
+	/* E-RTMP: an unknown packet type (v2 Multitrack is 6): lengths only */
+	{ "ex unknown type", "9668766331" "aa", 5, 1, 1, 0,
+	  FLV_FOURCC('h', 'v', 'c', '1'), 6, 0, 1, 0, 0 },
 	/* E-RTMP: command frame (frame type 5): FourCC, then UI8 command */
 	{ "ex cmd", "d168766331" "01", 6, 5, 1, 0,
 	  FLV_FOURCC('h', 'v', 'c', '1'), FLV_EX_CODED_FRAMES, 0, 0, 0, 1 },
@@ -286,6 +306,48 @@ t_video_cases(void)
 			CHECK_INT(v.len, c->no_media ? 0 : k - c->hdr);
 		}
 	}
+	return 0;
+}
+
+/*
+ * E-RTMP SequenceStart tags as ertmp_publish sends them, with real records
+ * (libx265 hvcC cut to VPS/SPS/PPS, libsvtav1 av1C; see test_video_config):
+ * the payload the parser returns is the whole record.
+ */
+static int
+t_ex_seq_records(void)
+{
+	static const char hvc1_seq[] = "9068766331"
+	    "0101600000009000000000003cf000fcfdf8f800000f03a00001001840010c01ffff"
+	    "01600000030090000003000003003c959009a10001002a420101016000000300900000"
+	    "03000003003ca00a080f16595912930bc05a020000030002000003003210a200010006"
+	    "4401c073c189";
+	static const char av01_seq[] = "9061763031" "81000c000a0b000000043cffbc02f80040";
+	uint8_t b[256];
+	struct flv_video v;
+	struct hevc_config hc;
+	struct av1_config ac;
+	char s[48];
+	size_t n;
+
+	n = unhex(hvc1_seq, b, sizeof(b));
+	CHECK_INT(flv_video_parse(b, n, &v), 0);
+	CHECK(v.is_ex && v.is_seq_header && v.is_key);
+	CHECK_INT(v.len, n - 5);
+	CHECK_INT(hevc_config_parse(v.data, v.len, &hc), 0);
+	hevc_codecs_string(&hc, s, sizeof(s));
+	CHECK_STR(s, "hvc1.1.6.L60.90");
+	CHECK_INT(hc.width, 320);
+	CHECK_INT(hc.height, 240);
+
+	n = unhex(av01_seq, b, sizeof(b));
+	CHECK_INT(flv_video_parse(b, n, &v), 0);
+	CHECK(v.is_ex && v.is_seq_header);
+	CHECK_INT(v.fourcc, FLV_FOURCC('a', 'v', '0', '1'));
+	CHECK_INT(av1_config_parse(v.data, v.len, &ac), 0);
+	av1_codecs_string(&ac, s, sizeof(s));
+	CHECK_STR(s, "av01.0.00M.08");
+	CHECK_INT(ac.width, 320);
 	return 0;
 }
 
@@ -800,6 +862,7 @@ main(void)
 	RUN(t_file_header_truncated);
 	RUN(t_tag_header_cases);
 	RUN(t_video_cases);
+	RUN(t_ex_seq_records);
 	RUN(t_audio_cases);
 	RUN(t_avc_records);
 	RUN(t_avc_records_truncated);

@@ -1051,6 +1051,67 @@ t_bad_params(void)
 	return 0;
 }
 
+/*
+ * Video codecs other than H.264 (the records are libx265's and libsvtav1's,
+ * as in test_video_config): the container each gets, and that the muxers
+ * take them. Real HEVC and AV1 media go through tests/integration/
+ * origin_ertmp.sh.
+ */
+static int
+t_video_codecs(void)
+{
+	static const uint8_t hvcc[] = {
+		0x01, 0x01, 0x60, 0x00, 0x00, 0x00, 0x90, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x3c, 0xf0, 0x00, 0xfc, 0xfd, 0xf8, 0xf8, 0x00, 0x00, 0x0f, 0x00,
+	};
+	static const uint8_t av1c[] = {
+		0x81, 0x00, 0x0c, 0x00, 0x0a, 0x0b, 0x00, 0x00, 0x00, 0x04, 0x3c,
+		0xff, 0xbc, 0x02, 0xf8, 0x00, 0x40,
+	};
+	struct seg_mux_params p;
+	struct segs s;
+
+	memset(&s, 0, sizeof(s));
+	params_for(&in, &p, SEG_FMT_TS, true, true);
+	CHECK_INT(seg_mux_format(&p), SEG_FMT_TS);
+	CHECK_STR(seg_mux_codec_name(p.video_codec), "H.264");
+	p.video_codec = SEG_VIDEO_HEVC;
+	p.video_cfg = hvcc;
+	p.video_cfg_len = sizeof(hvcc);
+	CHECK_INT(seg_mux_format(&p), SEG_FMT_TS);
+	s.m = seg_mux_new(&p, collect, &s);
+	CHECK(s.m != NULL);
+	seg_mux_free(s.m);
+	p.format = SEG_FMT_FMP4;
+	s.m = seg_mux_new(&p, collect, &s);
+	CHECK(s.m != NULL);
+	seg_mux_free(s.m);
+	/* AV1 has no TS mapping: fMP4 whatever was asked */
+	p.format = SEG_FMT_TS;
+	p.video_codec = SEG_VIDEO_AV1;
+	p.video_cfg = av1c;
+	p.video_cfg_len = sizeof(av1c);
+	CHECK_INT(seg_mux_format(&p), SEG_FMT_FMP4);
+	CHECK_STR(seg_mux_codec_name(p.video_codec), "AV1");
+	s.m = seg_mux_new(&p, collect, &s);
+	CHECK(s.m != NULL);
+	CHECK_INT(seg_mux_init_segment(s.m, &(const uint8_t *){ NULL }, &(size_t){ 0 }),
+	    -EAGAIN);   /* fMP4: an init segment will come */
+	seg_mux_free(s.m);
+	/* audio-only keeps the format asked for */
+	params_for(&in, &p, SEG_FMT_TS, false, true);
+	p.video_codec = SEG_VIDEO_AV1;
+	CHECK_INT(seg_mux_format(&p), SEG_FMT_TS);
+	/* an unknown codec is refused */
+	params_for(&in, &p, SEG_FMT_FMP4, true, true);
+	p.video_codec = (enum seg_video_codec)7;
+	CHECK(seg_mux_new(&p, collect, &s) == NULL);
+	/* the old field names still work (callers from before E-RTMP) */
+	params_for(&in, &p, SEG_FMT_TS, true, true);
+	CHECK(p.avcc == p.video_cfg && p.avcc_len == p.video_cfg_len);
+	return 0;
+}
+
 /* The callback's error comes back from seg_mux_write and sticks. */
 static int
 fail_cb(void *arg, struct seg_out *so)
@@ -1206,6 +1267,7 @@ main(void)
 	RUN(t_ts_size_cut);
 	RUN(t_fmp4_size_cut);
 	RUN(t_bad_params);
+	RUN(t_video_codecs);
 	RUN(t_callback_error);
 	RUN(t_ffprobe);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
