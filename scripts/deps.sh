@@ -2,7 +2,7 @@
 # Build: compiler, autotools, and the libraries configure looks for.
 DEPS_BUILD="build-essential autoconf automake autoconf-archive pkg-config
  libavformat-dev libavcodec-dev libavutil-dev libmicrohttpd-dev libssl-dev
- libsqlite3-dev libcurl4-openssl-dev"
+ libsqlite3-dev libcurl4-openssl-dev libsrt-openssl-dev"
 # Run and test: ffmpeg/ffprobe are the broadcaster and the player in tests and
 # in the demo; curl and sqlite3 are used by the integration tests; clang and
 # its runtime give libFuzzer and the sanitizers; librtmp (the library OBS is
