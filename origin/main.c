@@ -35,6 +35,7 @@
 #include "mkdir_p.h"
 #include "origin_conf.h"
 #include "rtmp_server.h"
+#include "srt_server.h"
 #include "stream.h"
 #include "xalloc.h"
 
@@ -129,6 +130,7 @@ main(int argc, char **argv)
 	struct conf_cli cli = { .prog = "cdn-origin", .version = PACKAGE_VERSION, .usage = usage };
 	struct keys *keys_rtmp = NULL, *keys_admin = NULL;
 	struct rtmp_server *rtmp = NULL;
+	struct srt_server *srt = NULL;
 	struct http_origin *http = NULL;
 	char *token = NULL, *acct_token = NULL;
 	char acct_db[1100], spool[1100], ship_url[400], node[256];
@@ -154,6 +156,13 @@ main(int argc, char **argv)
 		struct edge_def d;
 		char err[256];
 		if (edge_def_parse(cfg.edges.v[i], &d, err, sizeof(err)) != 0) {
+			fprintf(stderr, "cdn-origin: %s\n", err);
+			goto out;
+		}
+	}
+	{
+		char err[256];
+		if (srt_server_check_cfg(&cfg, err, sizeof(err)) != 0) {
 			fprintf(stderr, "cdn-origin: %s\n", err);
 			goto out;
 		}
@@ -210,6 +219,10 @@ main(int argc, char **argv)
 	}
 	stream_registry_init();
 	if ((rtmp = rtmp_server_new(&cfg, keys_rtmp)) == NULL)
+		goto out;
+	/* SRT publishers package on their own threads, into the same registry. */
+	if (cfg.srt_max_publishers > 0 &&
+	    (srt = srt_server_new(&cfg, cfg.db_path ? cfg.db_path : db_default)) == NULL)
 		goto out;
 	if (cfg.public_rtmp_url && cfg.public_rtmp_url[0]) {
 		snprintf(rtmp_url, sizeof(rtmp_url), "%s", cfg.public_rtmp_url);
@@ -270,9 +283,12 @@ main(int argc, char **argv)
 		log_info("%s: ending every stream, then stopping", strsignal(sig));
 	rtmp_server_free(rtmp);   /* each publisher's playlist gets EXT-X-ENDLIST */
 	rtmp = NULL;
+	srt_server_free(srt);     /* likewise for SRT publishers */
+	srt = NULL;
 	rc = sig > 0 ? 0 : 1;
 out:
 	rtmp_server_free(rtmp);
+	srt_server_free(srt);
 	acct_store_stop(acct_store);   /* last flush, shipped while HTTP still runs */
 	http_origin_stop(http);
 	edge_watch_stop(edges);
