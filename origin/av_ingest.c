@@ -302,8 +302,9 @@ packet_times(struct av_ingest *g, const AVPacket *pkt, const AVStream *st, enum 
 	int64_t d, c, now = clock_mono_ms();
 
 	if (dts == AV_NOPTS_VALUE) {
+		/* The demuxer's first audio packet often has none: debug only. */
 		if (ratelim_ok(&g->rl_nots, now)) {
-			log_info("%s packet without a timestamp: dropped (%llu more since the "
+			log_debug("%s packet without a timestamp: dropped (%llu more since the "
 			    "last such line)", k == MEDIA_VIDEO ? "video" : "audio",
 			    (unsigned long long)g->rl_nots.held);
 			g->rl_nots.held = 0;

@@ -60,6 +60,7 @@ struct srt_pub {
 	struct av_ingest_ctl ctl;
 	uint8_t stage[SRT_MSG_MAX];   /* one received message not yet read by lavf */
 	size_t stage_off, stage_len;
+	bool logged_end;
 };
 
 struct srt_server {
@@ -235,6 +236,9 @@ pub_read(void *opaque, uint8_t *buf, int size)
 		if (n == SRT_ERROR) {
 			if (srt_getlasterror(NULL) == SRT_EASYNCRCV)
 				continue;  /* the SRTO_RCVTIMEO wait passed: check again */
+			if (!pub->logged_end)
+				log_info("SRT receive: %s", srt_getlasterror_str());
+			pub->logged_end = true;
 			return AVERROR_EOF;  /* connection closed or broken */
 		}
 		if (n <= 0)
