@@ -49,7 +49,7 @@ usage(FILE *f)
 	    "  -t            check the settings, print the effective config and exit\n"
 	    "  -v            log at debug level\n"
 	    "  -V            print the version and exit\n"
-	    "With no settings at all: RTMP on :1935, HTTP on :8080, data in /var/lib/cdn.\n");
+	    "With no settings at all: RTMP on :1935, SRT on UDP :9000, HTTP on :8080, data in /var/lib/cdn.\n");
 }
 
 /* libav's messages go through our logger, at a matching level. */
