@@ -157,6 +157,10 @@ i=0; while kill -0 "$P1" 2>/dev/null && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1
 check "cam1 ends with ENDLIST when ffmpeg finishes" wait_until 5 ended "$(pl cam1)"
 check "the secret keys are not in the log" sh -c "! grep -q -e '$K1' -e '$K2' -e '$K4' '$O1_LOG'"
 stop_pid "$P2"; stop_pid "$P4"
+kill -TERM "$O1_PID"
+i=0; while kill -0 "$O1_PID" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+wait "$O1_PID"
+check "the first origin exits 0 on SIGTERM" test $? -eq 0
 
 # 8. A passphrase, and srt_max_publishers 1, on a second origin.
 PASS="correct-horse-battery"
@@ -185,6 +189,9 @@ wait "$ORIGIN_PID"
 check "it exits 0" test $? -eq 0
 check "the SRT stream got ENDLIST at shutdown" grep -q 'enc1\] stopping the publisher' "$ORIGIN_LOG"
 stop_pid "$PE"
+
+check "no sanitizer report or runtime error in the origin logs" sh -c \
+	"! grep -Eqi 'sanitizer|runtime error|heap-use|leak of|assert' '$O1_LOG' '$ORIGIN_LOG'"
 
 # A bad passphrase length is refused at -t.
 "$ORIGIN_BIN" -t -o srt_passphrase=short >/dev/null 2>"$T_DIR/short.err"
