@@ -61,7 +61,6 @@ struct av_ingest {
 	struct stream *stream;
 	char ctx[160];
 	int64_t next_kick_check_ms;
-	bool kicked;
 
 	/* tracks */
 	int vidx, aidx;               /* libavformat stream index, or -1 */
@@ -104,6 +103,7 @@ av_ingest_ctl_init(struct av_ingest_ctl *ctl, int64_t idle_ms)
 	atomic_init(&ctl->stop, false);
 	atomic_init(&ctl->last_rx_ms, clock_mono_ms());
 	ctl->idle_ms = idle_ms;
+	ctl->why = AV_INGEST_RUNNING;
 	ctl->ing = NULL;
 }
 
@@ -112,19 +112,26 @@ av_ingest_interrupt_cb(void *opaque)
 {
 	struct av_ingest_ctl *ctl = opaque;
 	struct av_ingest *ing = ctl->ing;
-	int64_t now = clock_mono_ms();
+	int64_t now;
 
+	/*
+	 * Sticky: once ended, the demuxer may still hand out buffered packets
+	 * (which refresh last_rx_ms), but the input stays ended and the reason
+	 * is the first one. Only the publisher's own thread calls this.
+	 */
+	if (ctl->why != AV_INGEST_RUNNING)
+		return 1;
+	now = clock_mono_ms();
 	if (atomic_load(&ctl->stop))
-		return 1;
-	if (now - atomic_load(&ctl->last_rx_ms) >= ctl->idle_ms)
-		return 1;
-	/* Only the publisher's own thread calls this: ing needs no lock. */
-	if (ing && now >= ing->next_kick_check_ms) {
+		ctl->why = AV_INGEST_WHY_STOP;
+	else if (now - atomic_load(&ctl->last_rx_ms) >= ctl->idle_ms)
+		ctl->why = AV_INGEST_WHY_IDLE;
+	else if (ing && now >= ing->next_kick_check_ms) {
 		ing->next_kick_check_ms = now + KICK_CHECK_MS;
 		if (stream_is_kicked(ing->stream))
-			ing->kicked = true;
+			ctl->why = AV_INGEST_WHY_KICKED;
 	}
-	return ing && ing->kicked;
+	return ctl->why != AV_INGEST_RUNNING;
 }
 
 /* ---- packaging (as rtmp_session.c) ---------------------------------------- */
@@ -701,21 +708,29 @@ av_ingest_run(struct av_ingest *g, AVFormatContext *ic)
 	}
 	/* Why it ended: the ctl knows better than rc, which custom I/O may
 	 * have turned into a plain end of file. */
-	if (g->kicked) {
+	av_ingest_interrupt_cb(g->ctl);  /* a stop or revoke that came with the end */
+	switch (g->ctl->why) {
+	case AV_INGEST_WHY_KICKED:
 		log_info("stream key revoked: dropping the publisher");
 		rc = 0;
-	} else if (atomic_load(&g->ctl->stop)) {
+		break;
+	case AV_INGEST_WHY_STOP:
 		log_info("stopping the publisher");
 		rc = 0;
-	} else if (clock_mono_ms() - atomic_load(&g->ctl->last_rx_ms) >= g->ctl->idle_ms) {
+		break;
+	case AV_INGEST_WHY_IDLE:
 		log_info("publisher sent no media for %lld ms: dropping it",
-		    (long long)(clock_mono_ms() - atomic_load(&g->ctl->last_rx_ms)));
+		    (long long)g->ctl->idle_ms);
 		rc = 0;
-	} else if (rc == AVERROR_EOF || rc == AVERROR_EXIT) {
-		log_info("the publisher ended the stream");
-		rc = 0;
-	} else if (rc != 0) {
-		log_info("input ended: %s", av_err2str(rc));
+		break;
+	default:
+		if (rc == AVERROR_EOF || rc == AVERROR_EXIT) {
+			log_info("the publisher ended the stream");
+			rc = 0;
+		} else if (rc != 0) {
+			log_info("input ended: %s", av_err2str(rc));
+		}
+		break;
 	}
 out:
 	av_packet_free(&pkt);

@@ -44,11 +44,15 @@
 
 struct av_ingest;
 
+/* Why the interrupt callback ended the input (it stays ended). */
+enum { AV_INGEST_RUNNING = 0, AV_INGEST_WHY_STOP, AV_INGEST_WHY_IDLE, AV_INGEST_WHY_KICKED };
+
 /* Shared with the transport and the thread that may stop the publisher. */
 struct av_ingest_ctl {
 	atomic_bool stop;              /* set from any thread: end the publisher */
 	atomic_int_fast64_t last_rx_ms; /* monotonic ms of the last media packet */
 	int64_t idle_ms;               /* no media for this long: end (publisher_idle_timeout) */
+	int why;                       /* the publisher's thread only: AV_INGEST_WHY_*, sticky */
 	struct av_ingest *ing;         /* set by av_ingest_claim: kicked key checks */
 };
 

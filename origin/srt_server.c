@@ -234,8 +234,11 @@ pub_read(void *opaque, uint8_t *buf, int size)
 			return AVERROR_EXIT;
 		n = srt_recv(pub->sock, (char *)pub->stage, sizeof(pub->stage));
 		if (n == SRT_ERROR) {
-			if (srt_getlasterror(NULL) == SRT_EASYNCRCV)
-				continue;  /* the SRTO_RCVTIMEO wait passed: check again */
+			int e = srt_getlasterror(NULL);
+			/* The SRTO_RCVTIMEO wait passed (libsrt 1.5 says ETIMEOUT,
+			 * older ones EASYNCRCV): check the ctl, then wait again. */
+			if (e == SRT_ETIMEOUT || e == SRT_EASYNCRCV)
+				continue;
 			if (!pub->logged_end)
 				log_info("SRT receive: %s", srt_getlasterror_str());
 			pub->logged_end = true;
