@@ -41,6 +41,8 @@
 #define PROBE_BYTES (2 << 20)
 #define PROBE_US (3 * 1000000)
 #define PKT_MAX_BYTES (8u << 20)      /* one converted video access unit */
+/* A listener (claim_on_media) re-reads its tracks at every session: quiet until it publishes. */
+#define TRACK_LOG(g) ((g)->lazy && (g)->stream == NULL ? LOG_LVL_DEBUG : LOG_LVL_INFO)
 
 struct pending_pkt {
 	struct media_pkt pkt;
@@ -58,7 +60,10 @@ struct av_ingest {
 	const struct origin_cfg *cfg;
 	struct av_ingest_ctl *ctl;
 	struct stream_key key;
-	struct stream *stream;
+	struct stream_params sp;      /* for stream_publish, now or at the first packet */
+	char proto[8];
+	bool lazy;                    /* claim_on_media: track lines at debug until then */
+	struct stream *stream;        /* NULL until claimed */
 	char ctx[160];
 	int64_t next_kick_check_ms;
 
@@ -100,8 +105,14 @@ ratelim_ok(struct ratelim *r, int64_t now_ms)
 void
 av_ingest_ctl_init(struct av_ingest_ctl *ctl, int64_t idle_ms)
 {
-	atomic_init(&ctl->stop, false);
-	atomic_init(&ctl->last_rx_ms, clock_mono_ms());
+	atomic_store(&ctl->stop, false);
+	av_ingest_ctl_rearm(ctl, idle_ms);
+}
+
+void
+av_ingest_ctl_rearm(struct av_ingest_ctl *ctl, int64_t idle_ms)
+{
+	atomic_store(&ctl->last_rx_ms, clock_mono_ms());
 	ctl->idle_ms = idle_ms;
 	ctl->why = AV_INGEST_RUNNING;
 	ctl->ing = NULL;
@@ -126,7 +137,7 @@ av_ingest_interrupt_cb(void *opaque)
 		ctl->why = AV_INGEST_WHY_STOP;
 	else if (now - atomic_load(&ctl->last_rx_ms) >= ctl->idle_ms)
 		ctl->why = AV_INGEST_WHY_IDLE;
-	else if (ing && now >= ing->next_kick_check_ms) {
+	else if (ing && ing->stream && now >= ing->next_kick_check_ms) {
 		ing->next_kick_check_ms = now + KICK_CHECK_MS;
 		if (stream_is_kicked(ing->stream))
 			ctl->why = AV_INGEST_WHY_KICKED;
@@ -377,8 +388,8 @@ set_params(struct av_ingest *g, const uint8_t *sps, size_t sps_len, const uint8_
 	g->h264 = c;
 	/* h264.sps/pps point into avcc: still valid, avcc is not touched until the next set */
 	g->have_avcc = true;
-	log_info("H.264 %dx%d, profile %u level %u", c.width, c.height, c.profile_idc,
-	    c.level_idc);
+	LOG_AT(TRACK_LOG(g), 0, "H.264 %dx%d, profile %u level %u", c.width, c.height,
+	    c.profile_idc, c.level_idc);
 	return had ? mux_restart(g) : 0;
 }
 
@@ -442,8 +453,8 @@ set_asc(struct av_ingest *g, const uint8_t *asc, size_t len)
 		return -ENOMEM;
 	g->aac = c;
 	g->have_asc = true;
-	log_info("AAC object type %u, %u Hz, %u channels", c.object_type, c.sample_rate,
-	    c.channels);
+	LOG_AT(TRACK_LOG(g), 0, "AAC object type %u, %u Hz, %u channels", c.object_type,
+	    c.sample_rate, c.channels);
 	return had ? mux_restart(g) : 0;
 }
 
@@ -569,17 +580,55 @@ pick_tracks(struct av_ingest *g, AVFormatContext *ic)
 				return rc;
 		}
 	}
-	log_info("input %s: video %s, audio %s", ic->iformat ? ic->iformat->name : "?",
-	    g->vidx >= 0 ? "H.264" : "none", g->aidx >= 0 ? "AAC" : "none");
+	LOG_AT(TRACK_LOG(g), 0, "input %s: video %s, audio %s",
+	    ic->iformat ? ic->iformat->name : "?", g->vidx >= 0 ? "H.264" : "none",
+	    g->aidx >= 0 ? "AAC" : "none");
 	return 0;
 }
 
 /* ---- public ------------------------------------------------------------------ */
 
+/* stream_publish for g. 0 or -EBUSY / -ENOMEM (logged). */
+static int
+publish(struct av_ingest *g)
+{
+	g->stream = stream_publish(&g->sp);
+	if (g->stream == NULL) {
+		int busy = errno == EBUSY;
+		log_info("publish refused: %s (key %lld)", busy ? "stream is already live" :
+		    "out of memory", (long long)g->key.id);
+		return busy ? -EBUSY : -ENOMEM;
+	}
+	METRIC_ADD(publishers, 1);
+	METRIC_ADD(publishes_total, 1);
+	g->ctl->idle_ms = g->cfg->publisher_idle_ms;  /* a listener may have waited longer */
+	log_info("publish started over %s: customer %s, key %lld (...%s)", g->proto,
+	    g->sp.customer, (long long)g->key.id, g->key.hint);
+	if (g->lazy)
+		log_info("tracks: %s%s%s%s", g->vidx >= 0 ? "H.264" : "",
+		    g->vidx >= 0 && g->aidx >= 0 ? " + " : "", g->aidx >= 0 ? "AAC" : "",
+		    g->have_avcc ? "" : " (parameter sets not seen yet)");
+	atomic_store(&g->ctl->last_rx_ms, clock_mono_ms());
+	return 0;
+}
+
+static void
+ingest_free(struct av_ingest *g)
+{
+	pending_clear(g);
+	free(g->pending);
+	buf_fini(&g->sps);
+	buf_fini(&g->pps);
+	buf_fini(&g->avcc);
+	buf_fini(&g->asc);
+	buf_fini(&g->vbuf);
+	g->magic = 0;
+	free(g);
+}
+
 struct av_ingest *
 av_ingest_claim(const struct av_ingest_params *p, int *err)
 {
-	struct stream_params sp = { 0 };
 	struct av_ingest *g = xcalloc(1, sizeof(*g));
 
 	*err = 0;
@@ -592,42 +641,29 @@ av_ingest_claim(const struct av_ingest_params *p, int *err)
 	g->ctl = p->ctl;
 	g->key = *p->key;
 	g->vidx = g->aidx = -1;
+	snprintf(g->proto, sizeof(g->proto), "%s", p->proto);
+	g->lazy = p->claim_on_media;
 	buf_init(&g->sps, ANNEXB_PARAM_MAX);
 	buf_init(&g->pps, ANNEXB_PARAM_MAX);
 	buf_init(&g->avcc, 3 * ANNEXB_PARAM_MAX);
 	buf_init(&g->asc, 64);
 	buf_init(&g->vbuf, PKT_MAX_BYTES);
-	snprintf(sp.name, sizeof(sp.name), "%s", g->key.stream);
-	snprintf(sp.customer, sizeof(sp.customer), "%s", g->key.customer);
-	sp.customer_id = g->key.customer_id;
-	sp.key_id = g->key.id;
-	snprintf(sp.peer, sizeof(sp.peer), "%s", p->peer);
-	sp.format = p->cfg->segment_format;
-	sp.target_ms = p->cfg->segment_target_ms;
-	sp.window = (unsigned)p->cfg->playlist_window;
-	sp.grace_ms = p->cfg->segment_grace_ms;
-	sp.persist_dir = p->cfg->persist_dir;
-	snprintf(g->ctx, sizeof(g->ctx), "%s %s %s", p->proto, p->peer, sp.name);
+	snprintf(g->sp.name, sizeof(g->sp.name), "%s", g->key.stream);
+	snprintf(g->sp.customer, sizeof(g->sp.customer), "%s", g->key.customer);
+	g->sp.customer_id = g->key.customer_id;
+	g->sp.key_id = g->key.id;
+	snprintf(g->sp.peer, sizeof(g->sp.peer), "%s", p->peer);
+	g->sp.format = p->cfg->segment_format;
+	g->sp.target_ms = p->cfg->segment_target_ms;
+	g->sp.window = (unsigned)p->cfg->playlist_window;
+	g->sp.grace_ms = p->cfg->segment_grace_ms;
+	g->sp.persist_dir = p->cfg->persist_dir;
+	snprintf(g->ctx, sizeof(g->ctx), "%s %s %s", p->proto, p->peer, g->sp.name);
 	log_ctx_set("%s", g->ctx);
-	g->stream = stream_publish(&sp);
-	if (g->stream == NULL) {
-		*err = errno == EBUSY ? -EBUSY : -ENOMEM;
-		log_info("publish refused: %s (key %lld)", errno == EBUSY ?
-		    "stream is already live" : "out of memory", (long long)g->key.id);
-		g->magic = 0;
-		buf_fini(&g->sps);
-		buf_fini(&g->pps);
-		buf_fini(&g->avcc);
-		buf_fini(&g->asc);
-		buf_fini(&g->vbuf);
-		free(g);
+	if (!p->claim_on_media && (*err = publish(g)) != 0) {
+		ingest_free(g);
 		return NULL;
 	}
-	METRIC_ADD(publishers, 1);
-	METRIC_ADD(publishes_total, 1);
-	log_info("publish started over %s: customer %s, key %lld (...%s)", p->proto,
-	    sp.customer, (long long)g->key.id, g->key.hint);
-	atomic_store(&g->ctl->last_rx_ms, clock_mono_ms());
 	g->ctl->ing = g;
 	return g;
 }
@@ -653,12 +689,15 @@ av_ingest_open(AVFormatContext **icp, const char *url, const AVInputFormat *fmt,
 	}
 	rc = avformat_open_input(&ic, url ? url : "", fmt, opts);  /* frees ic on failure */
 	if (rc < 0) {
-		log_info("cannot open the input: %s", av_err2str(rc));
+		/* Stopped or idle: the caller says why; else the input is at fault. */
+		LOG_AT(ctl->why ? LOG_LVL_DEBUG : LOG_LVL_INFO, 0, "cannot open the input: %s",
+		    av_err2str(rc));
 		return rc;
 	}
 	rc = avformat_find_stream_info(ic, NULL);
 	if (rc < 0) {
-		log_info("cannot read the input's streams: %s", av_err2str(rc));
+		LOG_AT(ctl->why ? LOG_LVL_DEBUG : LOG_LVL_INFO, 0,
+		    "cannot read the input's streams: %s", av_err2str(rc));
 		avformat_close_input(&ic);
 		return rc;
 	}
@@ -696,6 +735,11 @@ av_ingest_run(struct av_ingest *g, AVFormatContext *ic)
 			break;
 		st = ic->streams[pkt->stream_index];
 		if (pkt->stream_index == g->vidx || pkt->stream_index == g->aidx) {
+			/* claim_on_media: the stream is claimed by its first packet */
+			if (g->stream == NULL && (rc = publish(g)) != 0) {
+				av_packet_unref(pkt);
+				break;
+			}
 			atomic_store(&g->ctl->last_rx_ms, clock_mono_ms());
 			stream_add_bytes_in(g->stream, (uint64_t)pkt->size);
 			METRIC_ADD(bytes_in, (uint64_t)pkt->size);
@@ -709,6 +753,12 @@ av_ingest_run(struct av_ingest *g, AVFormatContext *ic)
 	/* Why it ended: the ctl knows better than rc, which custom I/O may
 	 * have turned into a plain end of file. */
 	av_ingest_interrupt_cb(g->ctl);  /* a stop or revoke that came with the end */
+	if (g->stream == NULL && rc != -EBUSY && rc != -ENOMEM) {
+		/* claim_on_media and no media: nobody published; the caller listens again */
+		log_debug("no media (%s)", rc ? av_err2str(rc) : "stopped");
+		rc = -ENODATA;
+		goto out;
+	}
 	switch (g->ctl->why) {
 	case AV_INGEST_WHY_KICKED:
 		log_info("stream key revoked: dropping the publisher");
@@ -747,20 +797,17 @@ av_ingest_end(struct av_ingest *g)
 		abort();  /* a use after free: stop before corrupting the registry */
 	}
 	log_ctx_set("%s", g->ctx);
-	if (mux_stop(g) != 0)
-		log_warnx("the last segment could not be written");
-	pending_clear(g);
-	free(g->pending);
 	g->ctl->ing = NULL;
-	stream_unpublish(g->stream);
-	g->stream = NULL;
-	METRIC_SUB(publishers, 1);
-	log_info("publish ended");
-	buf_fini(&g->sps);
-	buf_fini(&g->pps);
-	buf_fini(&g->avcc);
-	buf_fini(&g->asc);
-	buf_fini(&g->vbuf);
-	g->magic = 0;
-	free(g);
+	if (g->stream) {
+		if (mux_stop(g) != 0)
+			log_warnx("the last segment could not be written");
+		pending_clear(g);
+		stream_unpublish(g->stream);
+		g->stream = NULL;
+		METRIC_SUB(publishers, 1);
+		log_info("publish ended");
+	}
+	if (g->mux)
+		seg_mux_free(g->mux);
+	ingest_free(g);
 }

@@ -62,10 +62,14 @@ struct av_ingest_params {
 	const char *proto;             /* "srt", "rtp": log lines and the stream list */
 	const char *peer;              /* the publisher's address (copied) */
 	struct av_ingest_ctl *ctl;     /* borrowed; must outlive the ingest */
+	bool claim_on_media;           /* claim the stream at the first media packet
+	                                  (RTP: a listener is not yet a publisher) */
 };
 
 /* Initialize ctl: not stopped, last media now. */
 void av_ingest_ctl_init(struct av_ingest_ctl *ctl, int64_t idle_ms);
+/* For a new session on the same ctl: last media now, no reason; a stop stays. */
+void av_ingest_ctl_rearm(struct av_ingest_ctl *ctl, int64_t idle_ms);
 /*
  * An AVIOInterruptCB callback (opaque: the ctl): non-zero once the
  * publisher must stop (stop set, idle too long, or its key revoked).
@@ -74,9 +78,9 @@ void av_ingest_ctl_init(struct av_ingest_ctl *ctl, int64_t idle_ms);
 int av_ingest_interrupt_cb(void *opaque);
 
 /*
- * Claim the key's stream for a new publisher. Returns the ingest, or NULL
- * with *err set: -EBUSY (a live publisher holds the stream), -ENOMEM.
- * Logged.
+ * Claim the key's stream for a new publisher (with claim_on_media: at the
+ * first media packet, in av_ingest_run). Returns the ingest, or NULL with
+ * *err set: -EBUSY (a live publisher holds the stream), -ENOMEM. Logged.
  */
 struct av_ingest *av_ingest_claim(const struct av_ingest_params *p, int *err);
 
@@ -91,8 +95,9 @@ int av_ingest_open(AVFormatContext **icp, const char *url, const AVInputFormat *
 
 /*
  * Read and package until the input ends or the publisher must stop.
- * Borrows ic. Returns 0 (ended: end of input, stopped, idle, revoked) or a
- * negative errno / libavformat error (logged).
+ * Borrows ic. Returns 0 (ended: end of input, stopped, idle, revoked),
+ * -ENODATA when no media came at all (claim_on_media: nothing was
+ * published), -EBUSY, or a negative errno / libavformat error (logged).
  */
 int av_ingest_run(struct av_ingest *ing, AVFormatContext *ic);
 

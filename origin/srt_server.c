@@ -297,8 +297,12 @@ pub_main(void *arg)
 		av_free(iobuf);
 		goto out;
 	}
-	if (av_ingest_open(&ic, NULL, av_find_input_format("mpegts"), pb, NULL, &pub->ctl) != 0)
+	if (av_ingest_open(&ic, NULL, av_find_input_format("mpegts"), pb, NULL, &pub->ctl) != 0) {
+		if (pub->ctl.why == AV_INGEST_WHY_IDLE)
+			log_info("no MPEG-TS within %lld ms: dropping the caller",
+			    (long long)pub->ctl.idle_ms);
 		goto out;
+	}
 	av_ingest_run(ing, ic);
 out:
 	avformat_close_input(&ic);  /* custom I/O: pb is ours */
