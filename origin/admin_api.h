@@ -15,6 +15,11 @@
  *   POST /api/v1/keys      customer= stream= [key=]
  *                                                create a key; the only response that holds the secret (201)
  *   POST /api/v1/keys/<id>/revoke                revoke a key; a live publisher on it is dropped
+ *   GET  /api/v1/keys/<id>/rtp                   the key's RTP ingest SDP (404 when none)
+ *   POST /api/v1/keys/<id>/rtp   [sdp=]          register an RTP ingest for the key (201): with
+ *                                                the sender's SDP, or none to get an SDP with a
+ *                                                port the origin allocated (MPEG-TS over RTP)
+ *   POST /api/v1/keys/<id>/rtp/remove            stop and forget the key's RTP ingest
  *   GET  /api/v1/streams                         live and recently ended streams
  *   GET  /api/v1/edges                           the watched edges (edge_watch.h)
  *   POST /api/v1/edges/<name>/drain              drain it through its announcer
@@ -29,6 +34,7 @@
 #include "buf.h"
 #include "edge_watch.h"
 #include "keys.h"
+#include "rtp_ingest.h"
 
 struct admin_ctx {
 	struct keys *keys;        /* used under lock */
@@ -36,6 +42,7 @@ struct admin_ctx {
 	const char *token;        /* admin bearer token */
 	const char *rtmp_url;     /* "rtmp://host:port/live", shown with a new key */
 	struct edge_watch *edges; /* may be NULL */
+	struct rtp_ingest *rtp;   /* RTP ingests (rtp_ingest.h); may be NULL */
 };
 
 struct admin_req {

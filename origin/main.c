@@ -35,6 +35,7 @@
 #include "mkdir_p.h"
 #include "origin_conf.h"
 #include "rtmp_server.h"
+#include "rtp_ingest.h"
 #include "srt_server.h"
 #include "stream.h"
 #include "xalloc.h"
@@ -131,6 +132,7 @@ main(int argc, char **argv)
 	struct keys *keys_rtmp = NULL, *keys_admin = NULL;
 	struct rtmp_server *rtmp = NULL;
 	struct srt_server *srt = NULL;
+	struct rtp_ingest *rtp = NULL;
 	struct http_origin *http = NULL;
 	char *token = NULL, *acct_token = NULL;
 	char acct_db[1100], spool[1100], ship_url[400], node[256];
@@ -162,7 +164,8 @@ main(int argc, char **argv)
 	}
 	{
 		char err[256];
-		if (srt_server_check_cfg(&cfg, err, sizeof(err)) != 0) {
+		if (srt_server_check_cfg(&cfg, err, sizeof(err)) != 0 ||
+		    rtp_ingest_check_cfg(&cfg, err, sizeof(err)) != 0) {
 			fprintf(stderr, "cdn-origin: %s\n", err);
 			goto out;
 		}
@@ -224,6 +227,9 @@ main(int argc, char **argv)
 	if (cfg.srt_max_publishers > 0 &&
 	    (srt = srt_server_new(&cfg, cfg.db_path ? cfg.db_path : db_default)) == NULL)
 		goto out;
+	/* Registered RTP ingests start listening now (their SDPs are in data_dir/rtp). */
+	if ((rtp = rtp_ingest_new(&cfg, cfg.db_path ? cfg.db_path : db_default)) == NULL)
+		goto out;
 	if (cfg.public_rtmp_url && cfg.public_rtmp_url[0]) {
 		snprintf(rtmp_url, sizeof(rtmp_url), "%s", cfg.public_rtmp_url);
 	} else {
@@ -240,6 +246,7 @@ main(int argc, char **argv)
 	pthread_mutex_init(&admin.lock, NULL);
 	admin.token = token;
 	admin.rtmp_url = rtmp_url;
+	admin.rtp = rtp;
 	{
 		char err[256];
 		if ((edges = edge_watch_start(&cfg.edges, cfg.edge_poll_ms, err, sizeof(err))) == NULL) {
@@ -285,12 +292,19 @@ main(int argc, char **argv)
 	rtmp = NULL;
 	srt_server_free(srt);     /* likewise for SRT publishers */
 	srt = NULL;
+	/* and RTP ones; the admin API stops handing it out first */
+	pthread_mutex_lock(&admin.lock);
+	admin.rtp = NULL;
+	pthread_mutex_unlock(&admin.lock);
+	rtp_ingest_free(rtp);
+	rtp = NULL;
 	rc = sig > 0 ? 0 : 1;
 out:
 	rtmp_server_free(rtmp);
 	srt_server_free(srt);
 	acct_store_stop(acct_store);   /* last flush, shipped while HTTP still runs */
 	http_origin_stop(http);
+	rtp_ingest_free(rtp);     /* after HTTP: the admin API holds it */
 	edge_watch_stop(edges);
 	acct_api_close(acct_api);
 	free(acct_token);

@@ -80,6 +80,8 @@ const struct conf_desc origin_conf_desc[] = {
 	  "SRT receive latency: time allowed for retransmissions (raise it on lossy or long links)" },
 	{ "srt_max_publishers", CONF_INT, F(srt_max_publishers), "100", 0, 10000, NULL, 0,
 	  "SRT publishers at once (0: SRT ingest off)" },
+	{ "rtp_address", CONF_STR, F(rtp_address), NULL, 0, 0, NULL, 0,
+	  "numeric address RTP ingests listen on and name in the SDPs the origin makes (unset: all addresses, 0.0.0.0)" },
 	{ "log_level", CONF_ENUM, F(log_level), "info", 0, 0, "err|warn|info|debug", 0,
 	  "least severe level logged" },
 };

@@ -49,6 +49,7 @@ struct origin_cfg {
 	int srt_pbkeylen;             /* 0 auto, 1 aes128, 2 aes192, 3 aes256 (SRTO_PBKEYLEN) */
 	long long srt_latency_ms;     /* SRTO_RCVLATENCY / SRTO_PEERLATENCY */
 	long long srt_max_publishers; /* 0: SRT ingest off */
+	char *rtp_address;            /* RTP ingests bind here and name it in SDPs (unset: all, 0.0.0.0) */
 	int log_level;                /* enum log_level */
 };
 
