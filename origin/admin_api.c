@@ -17,7 +17,7 @@
  * 409 conflict. The new key's secret appears only in the 201 response of
  * POST /api/v1/keys; every other response carries the hint at most.
  * Dependencies on the stream registry are exactly stream_list() and
- * stream_kick_key().
+ * stream_kick_key(); RTP ingests are reached through admin_ctx's pointers.
  */
 #include "config.h"
 
@@ -606,21 +606,22 @@ key_rtp_locked(struct admin_ctx *ctx, const struct admin_req *req, int64_t id,
 	char stream[KEYS_NAME_MAX + 1] = "", err[160] = "", *sdp = NULL;
 	int rc, status;
 
-	if (ctx->rtp == NULL)
+	if (ctx->rtp == NULL || ctx->rtp_set == NULL || ctx->rtp_get == NULL ||
+	    ctx->rtp_remove == NULL)
 		return reply_error(b, 404, "RTP ingest is not available on this origin");
 	if (strcmp(action, "get") == 0) {
-		if ((rc = rtp_ingest_get(ctx->rtp, id, &sdp)) != 0)
+		if ((rc = ctx->rtp_get(ctx->rtp, id, &sdp)) != 0)
 			return reply_errno(b, rc, "", "no RTP ingest for this key");
 		status = rtp_reply(b, 200, id, NULL, sdp);
 		free(sdp);
 		return status;
 	}
 	if (strcmp(action, "remove") == 0) {
-		if ((rc = rtp_ingest_remove(ctx->rtp, id)) != 0)
+		if ((rc = ctx->rtp_remove(ctx->rtp, id)) != 0)
 			return reply_errno(b, rc, "", "no RTP ingest for this key");
 		return rtp_reply(b, 200, id, NULL, NULL);
 	}
-	rc = rtp_ingest_set(ctx->rtp, id, param(req, "sdp"), &sdp, stream, err, sizeof(err));
+	rc = ctx->rtp_set(ctx->rtp, id, param(req, "sdp"), &sdp, stream, err, sizeof(err));
 	if (rc == -EPROTO)
 		return reply_error(b, 400, err[0] ? err : "invalid SDP");
 	if (rc == -EADDRINUSE)

@@ -34,7 +34,8 @@
 #include "buf.h"
 #include "edge_watch.h"
 #include "keys.h"
-#include "rtp_ingest.h"
+
+struct rtp_ingest;
 
 struct admin_ctx {
 	struct keys *keys;        /* used under lock */
@@ -42,7 +43,17 @@ struct admin_ctx {
 	const char *token;        /* admin bearer token */
 	const char *rtmp_url;     /* "rtmp://host:port/live", shown with a new key */
 	struct edge_watch *edges; /* may be NULL */
-	struct rtp_ingest *rtp;   /* RTP ingests (rtp_ingest.h); may be NULL */
+	/*
+	 * RTP ingests (rtp_ingest.h), reached through these pointers (main sets
+	 * them to rtp_ingest_set/_get/_remove) so that the API, and its tests,
+	 * link without the ingest threads and the stream registry. rtp may be
+	 * NULL; it is read and used under lock.
+	 */
+	struct rtp_ingest *rtp;
+	int (*rtp_set)(struct rtp_ingest *ri, int64_t key_id, const char *sdp, char **sdp_out,
+	    char *stream, char *err, size_t errlen);
+	int (*rtp_get)(struct rtp_ingest *ri, int64_t key_id, char **sdp_out);
+	int (*rtp_remove)(struct rtp_ingest *ri, int64_t key_id);
 };
 
 struct admin_req {

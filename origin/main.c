@@ -11,7 +11,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,7 @@
 #include <openssl/rand.h>
 
 #include "acct_api.h"
+#include "clock.h"
 #include "acct_store.h"
 #include "admin_api.h"
 #include "conf.h"
@@ -53,11 +56,26 @@ usage(FILE *f)
 	    "With no settings at all: RTMP on :1935, SRT on UDP :9000, HTTP on :8080, data in /var/lib/cdn.\n");
 }
 
-/* libav's messages go through our logger, at a matching level. */
+/*
+ * libav's messages go through our logger, at a matching level, at most
+ * AV_LOG_BURST lines per AV_LOG_WINDOW_MS: a lossy RTP ingest makes libav
+ * warn per packet ("RTP: missed N packets"), and per-packet lines are
+ * rate-limited here like ours.
+ */
+#define AV_LOG_BURST 20
+#define AV_LOG_WINDOW_MS 10000
+
+static pthread_mutex_t av_log_lock = PTHREAD_MUTEX_INITIALIZER;
+static int64_t av_log_window_ms;
+static unsigned av_log_n, av_log_held;
+
 static void
 av_log_to_ours(void *avcl, int level, const char *fmt, va_list ap)
 {
 	char line[512];
+	unsigned held = 0;
+	int64_t now;
+	bool emit;
 	int ours;
 
 	(void)avcl;
@@ -68,7 +86,26 @@ av_log_to_ours(void *avcl, int level, const char *fmt, va_list ap)
 		return;
 	vsnprintf(line, sizeof(line), fmt, ap);
 	line[strcspn(line, "\n")] = '\0';
-	if (line[0])
+	if (line[0] == '\0' || strcmp(line, ".") == 0)
+		return;  /* the tail of a message libav wrote in two calls */
+	now = clock_mono_ms();
+	pthread_mutex_lock(&av_log_lock);
+	if (now - av_log_window_ms >= AV_LOG_WINDOW_MS) {
+		held = av_log_held;
+		av_log_window_ms = now;
+		av_log_n = 0;
+		av_log_held = 0;
+	}
+	emit = av_log_n < AV_LOG_BURST;
+	if (emit)
+		av_log_n++;
+	else
+		av_log_held++;
+	pthread_mutex_unlock(&av_log_lock);
+	if (held)
+		log_emit(LOG_LVL_INFO, 0, "libav: %u more lines held back in the last %d s", held,
+		    AV_LOG_WINDOW_MS / 1000);
+	if (emit)
 		log_emit(ours, 0, "libav: %s", line);
 }
 
@@ -247,6 +284,9 @@ main(int argc, char **argv)
 	admin.token = token;
 	admin.rtmp_url = rtmp_url;
 	admin.rtp = rtp;
+	admin.rtp_set = rtp_ingest_set;
+	admin.rtp_get = rtp_ingest_get;
+	admin.rtp_remove = rtp_ingest_remove;
 	{
 		char err[256];
 		if ((edges = edge_watch_start(&cfg.edges, cfg.edge_poll_ms, err, sizeof(err))) == NULL) {
