@@ -6,7 +6,7 @@
 # both through a relay that drops 1% and reorders 3% of packets; ENDLIST
 # after the sender stops, and a second session on the same registration;
 # bad SDPs and unknown keys refused; removal; a revoked key; registrations
-# surviving a restart.
+# surviving a restart; Opus dropped with a log line.
 . "$top_srcdir/tests/lib/itest.sh"
 need "$FFMPEG" "$FFPROBE" curl python3
 
@@ -129,6 +129,22 @@ sed "s/m=video $V /m=video $P1 /" "$T_DIR/av2.sdp" >"$T_DIR/clash.sdp"
 cdnctl key rtp "$ID2" --sdp "$T_DIR/clash.sdp" >/dev/null 2>"$T_DIR/clash.err"
 check "another registration's port is refused" grep -q "another RTP ingest" "$T_DIR/clash.err"
 
+# Opus audio cannot be packaged: dropped with a log line, the video goes on.
+K3=$(new_key acme op3)
+ID3=$(key_id op3)
+OV=$(free_pair); OA=$(free_pair)
+[ "$OA" = "$OV" ] && OA=$(free_pair)
+"$FFMPEG" -nostdin -loglevel error -y -i "$T_DIR/in.flv" -t 0.2 -map 0:v -c copy -f rtp "rtp://127.0.0.1:$OV" \
+	-map 0:a -c:a libopus -f rtp "rtp://127.0.0.1:$OA" -sdp_file "$T_DIR/op3.sdp" >/dev/null 2>&1
+check "cdnctl registers an H.264 + Opus SDP" sh -c "\"$CDNCTL_BIN\" -u '$ORIGIN_URL' --token-file '$TOKEN_FILE' key rtp $ID3 --sdp '$T_DIR/op3.sdp' >/dev/null"
+"$FFMPEG" -nostdin -loglevel warning -re -i "$T_DIR/in.flv" -t 6 -map 0:v -c copy -f rtp "rtp://127.0.0.1:$OV" \
+	-map 0:a -c:a libopus -t 6 -f rtp "rtp://127.0.0.1:$OA" >"$T_DIR/op3.log" 2>&1 &
+S3=$!; track $S3
+check "the H.264 + Opus stream publishes its video" wait_until 8 has_segments "$(pl op3)"
+check "Opus is refused with a clear log line" grep -q 'op3\] track [0-9]*: Opus cannot be packaged' "$ORIGIN_LOG"
+check "op3's master playlist names H.264 only" sh -c "curl -sf '$ORIGIN_URL/hls/op3/master.m3u8' | grep -q 'CODECS=\"avc1\.[0-9a-f]*\"'"
+stop_pid "$S3"
+
 # 6. Survives a restart: the registrations are files.
 kill -TERM "$ORIGIN_PID"
 i=0; while kill -0 "$ORIGIN_PID" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
@@ -156,5 +172,5 @@ wait "$ORIGIN_PID"
 check "the restarted origin exits 0" test $? -eq 0
 check "no sanitizer report or runtime error in the origin logs" sh -c \
 	"! grep -Eqi 'sanitizer|runtime error|heap-use|leak of|assert' '$LOG1' '$ORIGIN_LOG'"
-check "the secret keys are not in the logs" sh -c "! grep -q -e '$K1' -e '$K2' '$LOG1' '$ORIGIN_LOG'"
+check "the secret keys are not in the logs" sh -c "! grep -q -e '$K1' -e '$K2' -e '$K3' '$LOG1' '$ORIGIN_LOG'"
 t_done
