@@ -34,6 +34,7 @@
 #include "xalloc.h"
 
 #define RTP_RETRY_US 200000           /* between sessions, and after a failed open */
+#define RTP_BUSY_WAITS 25             /* x RTP_RETRY_US: 5 s while the stream is busy */
 #define RTP_REORDER_PKTS "500"        /* sdp demuxer reorder_queue_size */
 #define RTP_SOCKBUF "2097152"         /* UDP receive buffer: bursts of an I-frame */
 #define RTP_PORT_TRIES 64
@@ -92,8 +93,12 @@ key_by_id(struct rtp_ingest *ri, int64_t id, struct stream_key *out)
 	return f.found ? 0 : -ENOENT;
 }
 
-/* One session: listen on the SDP's ports, package what comes, until it ends. */
-static void
+/*
+ * One session: listen on the SDP's ports, package what comes, until it
+ * ends. Returns av_ingest_run's result (-EBUSY: the stream is live from
+ * another publisher), or the open's error.
+ */
+static int
 session(struct rtp_entry *e, const struct stream_key *key)
 {
 	const struct origin_cfg *cfg = e->ri->cfg;
@@ -102,7 +107,7 @@ session(struct rtp_entry *e, const struct stream_key *key)
 	AVFormatContext *ic = NULL;
 	AVDictionary *opts = NULL;
 	char peer[64];
-	int err;
+	int err, rc;
 
 	/* Listening has no deadline (the demuxer's own 10 s read timeout
 	 * restarts it); publisher_idle_timeout applies once media flows. */
@@ -113,7 +118,8 @@ session(struct rtp_entry *e, const struct stream_key *key)
 	if (cfg->rtp_address && cfg->rtp_address[0])
 		av_dict_set(&opts, "localaddr", cfg->rtp_address, 0);
 	/* No sender within the idle timeout: the open fails quietly, and we listen again. */
-	if (av_ingest_open(&ic, e->path, av_find_input_format("sdp"), NULL, &opts, &e->ctl) != 0)
+	if ((rc = av_ingest_open(&ic, e->path, av_find_input_format("sdp"), NULL, &opts,
+	    &e->ctl)) != 0)
 		goto out;
 	snprintf(peer, sizeof(peer), "udp/%d", e->info.ports[0]);
 	ip.cfg = cfg;
@@ -122,13 +128,16 @@ session(struct rtp_entry *e, const struct stream_key *key)
 	ip.peer = peer;
 	ip.ctl = &e->ctl;
 	ip.claim_on_media = true;  /* listening is not publishing: claim at the first packet */
-	if ((ing = av_ingest_claim(&ip, &err)) == NULL)
+	if ((ing = av_ingest_claim(&ip, &err)) == NULL) {
+		rc = err;
 		goto out;
-	av_ingest_run(ing, ic);
+	}
+	rc = av_ingest_run(ing, ic);
 out:
 	av_ingest_end(ing);
 	avformat_close_input(&ic);
 	av_dict_free(&opts);
+	return rc;
 }
 
 static void *
@@ -147,9 +156,11 @@ entry_main(void *arg)
 			break;
 		}
 		if (rc == 0)
-			session(e, &key);
+			rc = session(e, &key);
 		log_ctx_set("rtp key=%lld udp/%d", (long long)e->key_id, e->info.ports[0]);
-		if (!atomic_load(&e->stop))
+		/* Busy (another publisher has the stream): back off, it was logged. */
+		for (int i = 0; i < (rc == -EBUSY ? RTP_BUSY_WAITS : 1) &&
+		    !atomic_load(&e->stop); i++)
 			av_usleep(RTP_RETRY_US);
 	}
 	log_ctx_clear();
