@@ -66,6 +66,15 @@ const struct conf_desc announce_conf_desc[] = {
 	  "blackhole routes at once" },
 	{ "log_level", CONF_ENUM, F(log_level), "info", 0, 0, "err|warn|info|debug", 0,
 	  "least severe level logged" },
+	/* Limits of the HTTP server (docs/operations.md, "Limits"). */
+	{ "http_max_connections", CONF_INT, F(http_max_connections), "64", 1, 10000, NULL, 0,
+	  "HTTP connections at once; more are closed at accept" },
+	{ "http_max_per_ip", CONF_INT, F(http_max_per_ip), "16", 0, 10000, NULL, 0,
+	  "HTTP connections per client address (0: no limit); more are closed at accept" },
+	{ "http_timeout", CONF_MSEC, F(http_timeout_ms), "10s", 1000, 3600000, NULL, 0,
+	  "idle HTTP connections are closed after this, and a request head must be in within it" },
+	{ "http_max_header_bytes", CONF_SIZE, F(http_max_header_bytes), "16K", 4096, 1 << 20, NULL, 0,
+	  "memory per HTTP connection for the request head; a larger head gets 431" },
 };
 
 const size_t announce_conf_n = sizeof(announce_conf_desc) / sizeof(announce_conf_desc[0]);

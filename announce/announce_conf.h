@@ -33,6 +33,10 @@ struct announce_cfg {
 	char *http_listen;
 	long long blackhole_max;
 	int log_level;
+	long long http_max_connections;
+	long long http_max_per_ip;        /* 0: no limit */
+	long long http_timeout_ms;
+	uint64_t http_max_header_bytes;
 };
 
 extern const struct conf_desc announce_conf_desc[];

@@ -40,6 +40,7 @@
 #include "conf_cli.h"
 #include "control.h"
 #include "health.h"
+#include "http_guard.h"
 #include "json.h"
 #include "log.h"
 #include "net.h"
@@ -61,6 +62,7 @@ struct app {
 	pthread_mutex_t state_lock;
 	struct buf status_doc, metrics_doc;   /* rendered for the HTTP thread */
 	struct MHD_Daemon *httpd;
+	struct http_guard *guard;   /* HTTP connection limits and head deadlines */
 };
 
 static void
@@ -226,6 +228,7 @@ http_handler(void *cls, struct MHD_Connection *conn, const char *url, const char
 	(void)version;
 	(void)upload;
 	(void)con_cls;
+	http_guard_head_in(conn);   /* answered on this first call */
 	if (*upload_size) {
 		*upload_size = 0;
 		return MHD_YES;
@@ -258,8 +261,20 @@ http_handler(void *cls, struct MHD_Connection *conn, const char *url, const char
 		return ret;
 	}
 	pthread_mutex_lock(&app->state_lock);
-	r = MHD_create_response_from_buffer(doc->len, doc->data, MHD_RESPMEM_MUST_COPY);
-	pthread_mutex_unlock(&app->state_lock);
+	if (doc == &app->metrics_doc) {
+		/* The HTTP limits' counters are live: append them to a copy. */
+		struct buf m;
+		buf_init(&m, 2 << 20);
+		buf_append(&m, doc->data, doc->len);
+		pthread_mutex_unlock(&app->state_lock);
+		http_guard_render(app->guard, &m, "cdn_announce");
+		r = m.err ? NULL : MHD_create_response_from_buffer(m.len, m.data,
+		    MHD_RESPMEM_MUST_COPY);
+		buf_fini(&m);
+	} else {
+		r = MHD_create_response_from_buffer(doc->len, doc->data, MHD_RESPMEM_MUST_COPY);
+		pthread_mutex_unlock(&app->state_lock);
+	}
 	if (r == NULL)
 		return MHD_NO;
 	MHD_add_response_header(r, "Content-Type", ctype);
@@ -267,6 +282,18 @@ http_handler(void *cls, struct MHD_Connection *conn, const char *url, const char
 	ret = MHD_queue_response(conn, status, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+/* Keep-alive: the next request head gets a fresh deadline. */
+static void
+http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct app *app = cls;
+
+	(void)con_cls;
+	(void)toe;
+	http_guard_request_done(app->guard, conn);
 }
 
 /* ---- drain file watch ------------------------------------------------------------------- */
@@ -401,19 +428,26 @@ main(int argc, char **argv)
 	    app.cfg.health_timeout_ms)) == NULL)
 		goto out;
 	publish(&app, clock_mono_ms());
-	if ((http_fd = net_listen_tcp(app.cfg.http_listen, 64, &port)) == -1)
+	app.guard = http_guard_new(&(struct http_guard_cfg){ .name = "http",
+	    .max_connections = app.cfg.http_max_connections,
+	    .max_per_ip = app.cfg.http_max_per_ip, .head_timeout_ms = app.cfg.http_timeout_ms });
+	if (app.guard == NULL || (http_fd = net_listen_tcp(app.cfg.http_listen, 64, &port)) == -1)
 		goto out;
 	app.httpd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-	    MHD_USE_ERROR_LOG, 0, NULL, NULL, http_handler, &app,
+	    MHD_USE_ERROR_LOG, 0, http_guard_accept, app.guard, http_handler, &app,
 	    MHD_OPTION_LISTEN_SOCKET, http_fd,
-	    MHD_OPTION_CONNECTION_LIMIT, 64u,
-	    MHD_OPTION_CONNECTION_TIMEOUT, 10u,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)app.cfg.http_max_connections + 4,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)((app.cfg.http_timeout_ms + 999) / 1000),
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)app.cfg.http_max_header_bytes,
+	    MHD_OPTION_NOTIFY_CONNECTION, http_guard_notify, app.guard,
+	    MHD_OPTION_NOTIFY_COMPLETED, http_completed, &app,
 	    MHD_OPTION_END);
 	if (app.httpd == NULL) {
 		log_errx("cannot start the HTTP server on %s", app.cfg.http_listen);
 		close(http_fd);
 		goto out;
 	}
+	http_guard_start(app.guard);
 	ran = true;
 	log_info("cdn-announce %s: AS%u, router id %s, %zu peer(s), %zu prefix(es), HTTP on port %d, "
 	    "control %s", PACKAGE_VERSION, (unsigned)app.g.local_as, app.cfg.router_id,
@@ -520,6 +554,7 @@ out:
 	}
 	if (app.httpd)
 		MHD_stop_daemon(app.httpd);
+	http_guard_free(app.guard);
 	health_stop(app.health);
 	control_close(app.ctl);
 	if (app.ino_fd != -1)

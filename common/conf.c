@@ -604,6 +604,23 @@ set_msec(const struct conf_desc *e, void *cfg, const char *value,
 	return 0;
 }
 
+static int needs_quotes(const char *s);
+
+/* The length of the line conf_dump writes for name and value (quotes and
+ * escapes included), without its newline. */
+static size_t
+dumped_len(const char *name, const char *s)
+{
+	size_t n = strlen(name) + 1 + strlen(s);
+
+	if (needs_quotes(s)) {
+		n += 2;
+		for (; *s; s++)
+			n += *s == '"' || *s == '\\';
+	}
+	return n;
+}
+
 /* Parse value by e's type into cfg; on error fill err and leave cfg as is. */
 static int
 set_one(const struct conf_desc *e, void *cfg, const char *value,
@@ -614,6 +631,12 @@ set_one(const struct conf_desc *e, void *cfg, const char *value,
 
 	if (!text_ok(value)) {
 		errf(err, "%s: %s: control character in value", what, e->name);
+		return -EINVAL;
+	}
+	/* Whatever is accepted must print back as one line that reads back
+	 * (found by fuzz_conf: escapes can make the printed line too long). */
+	if (dumped_len(e->name, value) > CONF_LINE_MAX) {
+		errf(err, "%s: %s: value too long (%zu bytes)", what, e->name, strlen(value));
 		return -EINVAL;
 	}
 	switch (e->type) {

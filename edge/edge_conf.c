@@ -12,6 +12,12 @@
 const struct conf_desc edge_conf_desc[] = {
 	{ "http_listen", CONF_ADDR, F(http_listen), ":8081", 0, 0, NULL, 0,
 	  "HTTP address for viewers, /healthz and /metrics (host:port; empty host: all)" },
+	{ "https_listen", CONF_ADDR, F(https_listen), NULL, 0, 0, NULL, 0,
+	  "HTTPS address for viewers, e.g. :8443 (unset: no HTTPS; needs tls_cert and tls_key)" },
+	{ "tls_cert", CONF_STR, F(tls_cert), NULL, 0, 0, NULL, 0,
+	  "HTTPS certificate chain, PEM, leaf first (reread on SIGHUP)" },
+	{ "tls_key", CONF_STR, F(tls_key), NULL, 0, 0, NULL, 0,
+	  "HTTPS private key, PEM (reread on SIGHUP)" },
 	{ "upstream", CONF_STRLIST, F(upstream), NULL, 0, 0, NULL, 1,
 	  "upstream base URL (origin or parent edge); repeat for an ordered failover list" },
 	{ "cache_max_bytes", CONF_SIZE, F(cache_max_bytes), "512M", 1 << 20, 1LL << 40, NULL, 0,

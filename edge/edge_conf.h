@@ -15,6 +15,9 @@
 
 struct edge_cfg {
 	char *http_listen;              /* ADDR */
+	char *https_listen;             /* ADDR, unset: no HTTPS */
+	char *tls_cert;                 /* PEM chain */
+	char *tls_key;                  /* PEM key */
 	struct conf_list upstream;      /* ordered base URLs */
 	uint64_t cache_max_bytes;       /* body budget */
 	long long cache_idle_ms;        /* drop objects unrequested this long */

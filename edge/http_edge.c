@@ -19,11 +19,8 @@
 #include "config.h"
 
 #include <arpa/inet.h>
-#include <pthread.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,11 +39,13 @@
 #include "edge_metrics.h"
 #include "http_edge.h"
 #include "http_etag.h"
+#include "http_guard.h"
 #include "http_path.h"
 #include "http_range.h"
 #include "json.h"
 #include "log.h"
 #include "net.h"
+#include "tls_cert.h"
 #include "xalloc.h"
 
 #define EREQ_MAGIC 0xed9e4e01u
@@ -54,27 +53,21 @@
 #define RECENT_FAIL_MS 1000   /* after a failed revalidation, serve stale this long */
 
 /*
- * Per TCP connection (MHD's socket context). libmicrohttpd 0.9.75 restarts
- * its connection timeout at every byte, so a client trickling its request
- * head a byte at a time (slowloris) would never be closed: we give each
- * request head its own deadline and a sweeper shuts the socket down past
- * it. The sweeper acts on a dup() of the socket, which we own, so it can
- * never hit a descriptor MHD has closed and the kernel has reused.
- * It also keeps the raw request target, before MHD's percent-decoding.
+ * Per TCP connection, the raw request target, before MHD's percent-decoding
+ * (our bytes in common/http_guard's connection tracking, which also gives
+ * each request head its deadline against slowloris clients and enforces
+ * http_max_connections and http_max_per_ip).
  */
 struct conn_track {
-	struct conn_track *next, *prev;
-	int dupfd;
-	/* 0 while a request is being answered. Atomic: the request's thread
-	 * sets it, the sweeper reads it; track_lock guards only the list. */
-	atomic_int_fast64_t head_deadline_ms;
-	bool raw_path_ok;
+	bool raw_path_bad;
 	bool raw_query_bad;
 	char raw_query[CACHE_KEY_QUERY_MAX + 1];
 };
 
 struct http_edge {
 	struct MHD_Daemon *d;
+	struct MHD_Daemon *d_tls;    /* HTTPS, or NULL */
+	int port_tls;
 	const struct edge_cfg *cfg;
 	struct cache *cache;
 	struct fetcher *fetcher;
@@ -82,12 +75,7 @@ struct http_edge {
 	int port;
 	int64_t started_ms;
 	atomic_int active;           /* requests not yet completed */
-	atomic_int n_conns;          /* TCP connections open */
-	pthread_mutex_t track_lock;
-	struct conn_track *tracks;
-	pthread_t sweeper;
-	bool sweeper_started;
-	atomic_bool stop_sweeper;
+	struct http_guard *guard;    /* connections, limits, head deadlines */
 };
 
 struct ereq {
@@ -249,6 +237,7 @@ serve_metrics(struct ereq *rq)
 	cache_get_stats(rq->h->cache, &cs);
 	buf_init(&b, 1 << 20);
 	edge_metrics_render(&b, &cs, rq->h->ups, draining(rq->h->cfg));
+	http_guard_render(rq->h->guard, &b, "cdn_edge");
 	ret = send_buf(rq, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", &b);
 	buf_fini(&b);
 	return ret;
@@ -681,10 +670,7 @@ token_eq(const char *got, const char *want)
 static struct conn_track *
 track_of(struct MHD_Connection *conn)
 {
-	const union MHD_ConnectionInfo *ci =
-	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-
-	return ci ? ci->socket_context : NULL;
+	return http_guard_ext(conn);
 }
 
 static enum MHD_Result
@@ -714,7 +700,7 @@ start_request(struct ereq *rq, const char *url, const char *method)
 	}
 	/* The raw target is checked, before MHD's percent-decoding: "%00" or
 	 * "%69ndex" must not become another path (http_path.h). */
-	if ((t && !t->raw_path_ok) || http_path_split(url, &p) != 0) {
+	if ((t && t->raw_path_bad) || http_path_split(url, &p) != 0) {
 		snprintf(rq->path, sizeof(rq->path), "-");   /* never log what we refused */
 		rq->result = RES_ERROR;
 		return send_text(rq, MHD_HTTP_BAD_REQUEST, "bad path\n", NULL, NULL);
@@ -788,11 +774,7 @@ handler(void *cls, struct MHD_Connection *conn, const char *url, const char *met
 		rq->t0_us = clock_mono_us();
 		client_addr(conn, rq->client, sizeof(rq->client));
 		atomic_fetch_add(&h->active, 1);
-		{
-			struct conn_track *t = track_of(conn);
-			if (t)
-				atomic_store(&t->head_deadline_ms, 0);   /* the head is in */
-		}
+		http_guard_head_in(conn);   /* the head is in: no deadline while answered */
 		*con_cls = rq;
 		return MHD_YES;
 	}
@@ -851,58 +833,11 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		    strcmp(rq->path, "/metrics") ? edge_result_header(rq->result) : "-",
 		    clock_mono_us() - rq->t0_us);
 	atomic_fetch_sub(&h->active, 1);
-	{
-		/* Keep-alive: the next request head gets a fresh deadline. */
-		struct conn_track *t = track_of(conn);
-		if (t)
-			atomic_store(&t->head_deadline_ms, cache_now_ms() + h->cfg->http_timeout_ms);
-	}
+	/* Keep-alive: the next request head gets a fresh deadline. */
+	http_guard_request_done(h->guard, conn);
 	rq->magic = 0;
 	free(rq);
 	*con_cls = NULL;
-}
-
-/* MHD_OPTION_NOTIFY_CONNECTION: track every TCP connection. */
-static void
-conn_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
-    enum MHD_ConnectionNotificationCode toe)
-{
-	struct http_edge *h = cls;
-	struct conn_track *t = *socket_context;
-
-	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-		const union MHD_ConnectionInfo *ci =
-		    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-		atomic_fetch_add(&h->n_conns, 1);
-		if ((t = xcalloc(1, sizeof(*t))) == NULL)
-			return;
-		t->dupfd = ci ? fcntl(ci->connect_fd, F_DUPFD_CLOEXEC, 0) : -1;
-		t->raw_path_ok = true;
-		atomic_init(&t->head_deadline_ms, cache_now_ms() + h->cfg->http_timeout_ms);
-		pthread_mutex_lock(&h->track_lock);
-		t->next = h->tracks;
-		if (h->tracks)
-			h->tracks->prev = t;
-		h->tracks = t;
-		pthread_mutex_unlock(&h->track_lock);
-		*socket_context = t;
-		return;
-	}
-	atomic_fetch_sub(&h->n_conns, 1);
-	if (t == NULL)
-		return;
-	pthread_mutex_lock(&h->track_lock);
-	if (t->prev)
-		t->prev->next = t->next;
-	else
-		h->tracks = t->next;
-	if (t->next)
-		t->next->prev = t->prev;
-	pthread_mutex_unlock(&h->track_lock);
-	if (t->dupfd != -1)
-		close(t->dupfd);
-	free(t);
-	*socket_context = NULL;
 }
 
 /* MHD_OPTION_URI_LOG_CALLBACK: the raw request target, before decoding. */
@@ -918,56 +853,15 @@ uri_seen(void *cls, const char *uri, struct MHD_Connection *conn)
 	(void)cls;
 	if (t == NULL)
 		return NULL;
-	t->raw_path_ok = plen <= HTTP_PATH_MAX;
-	if (t->raw_path_ok) {
+	t->raw_path_bad = plen > HTTP_PATH_MAX;
+	if (!t->raw_path_bad) {
 		memcpy(path, uri, plen);
 		path[plen] = '\0';
 		/* OPTIONS * and the like are judged by the handler. */
-		t->raw_path_ok = strcmp(path, "*") == 0 || http_path_split(path, &p) == 0;
+		t->raw_path_bad = strcmp(path, "*") != 0 && http_path_split(path, &p) != 0;
 	}
 	t->raw_query_bad = q && strlen(q + 1) > CACHE_KEY_QUERY_MAX;
 	snprintf(t->raw_query, sizeof(t->raw_query), "%s", q && !t->raw_query_bad ? q + 1 : "");
-	return NULL;
-}
-
-/* Refuse past http_max_connections at once, instead of leaving the
- * client in the kernel's accept queue. */
-static enum MHD_Result
-accept_policy(void *cls, const struct sockaddr *addr, socklen_t addrlen)
-{
-	struct http_edge *h = cls;
-
-	(void)addr;
-	(void)addrlen;
-	return atomic_load(&h->n_conns) >= h->cfg->http_max_connections ? MHD_NO : MHD_YES;
-}
-
-static void *
-sweeper_main(void *arg)
-{
-	struct http_edge *h = arg;
-
-	log_ctx_set("http-sweep");
-	while (!atomic_load(&h->stop_sweeper)) {
-		struct timespec ts = { 0, 250 * 1000 * 1000 };
-		int64_t now = cache_now_ms();
-		size_t n = 0;
-
-		pthread_mutex_lock(&h->track_lock);
-		for (struct conn_track *t = h->tracks; t; t = t->next) {
-			int64_t dl = atomic_load(&t->head_deadline_ms);
-			if (dl && now >= dl && t->dupfd != -1 &&
-			    atomic_compare_exchange_strong(&t->head_deadline_ms, &dl, 0)) {
-				shutdown(t->dupfd, SHUT_RDWR);
-				n++;
-			}
-		}
-		pthread_mutex_unlock(&h->track_lock);
-		if (n)
-			log_info("http: closed %zu connection(s) whose request head was not in "
-			    "within http_timeout", n);
-		nanosleep(&ts, NULL);
-	}
 	return NULL;
 }
 
@@ -980,6 +874,31 @@ mhd_logger(void *cls, const char *fmt, va_list ap)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	line[strcspn(line, "\n")] = '\0';
 	log_info("http: %s", line);
+}
+
+/* One libmicrohttpd daemon on fd (plain or TLS), with the same handlers. */
+static struct MHD_Daemon *
+start_daemon(struct http_edge *h, int fd, bool tls)
+{
+	const struct edge_cfg *cfg = h->cfg;
+
+	return MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	    MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO | (tls ? MHD_USE_TLS : 0),
+	    0, http_guard_accept, h->guard,
+	    handler, h,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
+	    MHD_OPTION_LISTEN_SOCKET, fd,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->http_threads,
+	    /* The guard counts the total and per address, over both daemons;
+	     * MHD splits its own limit between the pool's workers. */
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->http_max_connections + 64,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)((cfg->http_timeout_ms + 999) / 1000),
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->http_max_header_bytes,
+	    MHD_OPTION_NOTIFY_COMPLETED, completed, h,
+	    MHD_OPTION_NOTIFY_CONNECTION, http_guard_notify, h->guard,
+	    MHD_OPTION_URI_LOG_CALLBACK, uri_seen, h,
+	    tls ? MHD_OPTION_HTTPS_CERT_CALLBACK : MHD_OPTION_END, tls_cert_retrieve,
+	    MHD_OPTION_END);
 }
 
 struct http_edge *
@@ -997,46 +916,70 @@ http_edge_start(const struct edge_cfg *cfg, struct cache *cache, struct fetcher 
 	h->ups = ups;
 	h->started_ms = cache_now_ms();
 	g_cache = cache;
-	pthread_mutex_init(&h->track_lock, NULL);
-	{
-		/* Two descriptors per viewer (the socket and its dup): raise the
-		 * soft limit to the hard one. */
-		struct rlimit rl;
-		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-			rl.rlim_cur = rl.rlim_max;
-			setrlimit(RLIMIT_NOFILE, &rl);
-		}
+	h->guard = http_guard_new(&(struct http_guard_cfg){ .name = "http",
+	    .max_connections = cfg->http_max_connections, .max_per_ip = cfg->http_max_per_ip,
+	    .head_timeout_ms = cfg->http_timeout_ms, .ext_size = sizeof(struct conn_track) });
+	if (h->guard == NULL) {
+		free(h);
+		return NULL;
 	}
 	fd = net_listen_tcp(cfg->http_listen, 4096, &h->port);
 	if (fd == -1) {
+		http_guard_free(h->guard);
 		free(h);
 		return NULL;
 	}
-	h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-	    MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO, 0, accept_policy, h,
-	    handler, h,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
-	    MHD_OPTION_LISTEN_SOCKET, fd,
-	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->http_threads,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->http_max_connections + 64,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->http_max_per_ip,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)((cfg->http_timeout_ms + 999) / 1000),
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->http_max_header_bytes,
-	    MHD_OPTION_NOTIFY_COMPLETED, completed, h,
-	    MHD_OPTION_NOTIFY_CONNECTION, conn_notify, h,
-	    MHD_OPTION_URI_LOG_CALLBACK, uri_seen, h,
-	    MHD_OPTION_END);
+	h->d = start_daemon(h, fd, false);
 	if (h->d == NULL) {
 		log_errx("http: cannot start the HTTP server on %s", cfg->http_listen);
 		close(fd);
+		http_guard_free(h->guard);
 		free(h);
 		return NULL;
 	}
-	if (pthread_create(&h->sweeper, NULL, sweeper_main, h) == 0)
-		h->sweeper_started = true;
-	else
-		log_warnx("http: no sweeper thread: slow request heads are not cut short");
+	if (cfg->https_listen && cfg->https_listen[0]) {
+		char err[512];
+		if (tls_cert_load(cfg->tls_cert, cfg->tls_key, err, sizeof(err)) != 0) {
+			log_errx("https: %s", err);
+			http_edge_stop(h);
+			return NULL;
+		}
+		if ((fd = net_listen_tcp(cfg->https_listen, 4096, &h->port_tls)) == -1) {
+			http_edge_stop(h);
+			return NULL;
+		}
+		if ((h->d_tls = start_daemon(h, fd, true)) == NULL) {
+			log_errx("https: cannot start the HTTPS server on %s", cfg->https_listen);
+			close(fd);
+			http_edge_stop(h);
+			return NULL;
+		}
+		tls_cert_describe(err, sizeof(err));
+		log_info("HTTPS on port %d, certificate: %s", h->port_tls, err);
+	}
+	http_guard_start(h->guard);
 	return h;
+}
+
+int
+http_edge_port_tls(const struct http_edge *h)
+{
+	return h->d_tls ? h->port_tls : 0;
+}
+
+void
+http_edge_reload_tls(struct http_edge *h)
+{
+	char err[512];
+
+	if (h == NULL || h->d_tls == NULL)
+		return;
+	if (tls_cert_load(h->cfg->tls_cert, h->cfg->tls_key, err, sizeof(err)) != 0) {
+		log_warnx("SIGHUP: HTTPS keeps its certificate: %s", err);
+		return;
+	}
+	tls_cert_describe(err, sizeof(err));
+	log_info("SIGHUP: HTTPS certificate reloaded: %s", err);
 }
 
 int
@@ -1056,6 +999,8 @@ http_edge_quiesce(struct http_edge *h, int64_t grace_ms)
 	ls = MHD_quiesce_daemon(h->d);
 	if (ls != MHD_INVALID_SOCKET)
 		close(ls);
+	if (h->d_tls && (ls = MHD_quiesce_daemon(h->d_tls)) != MHD_INVALID_SOCKET)
+		close(ls);
 	until = cache_now_ms() + grace_ms;
 	while (atomic_load(&h->active) > 0 && cache_now_ms() < until) {
 		struct timespec ts = { 0, 20 * 1000 * 1000 };
@@ -1068,11 +1013,10 @@ http_edge_stop(struct http_edge *h)
 {
 	if (h == NULL)
 		return;
-	atomic_store(&h->stop_sweeper, true);
-	if (h->sweeper_started)
-		pthread_join(h->sweeper, NULL);
+	if (h->d_tls)
+		MHD_stop_daemon(h->d_tls);
 	if (h->d)
 		MHD_stop_daemon(h->d);
-	pthread_mutex_destroy(&h->track_lock);
+	http_guard_free(h->guard);
 	free(h);
 }

@@ -29,6 +29,10 @@ struct http_edge *http_edge_start(const struct edge_cfg *cfg, struct cache *cach
     struct fetcher *fetcher, struct upstream_set *ups);
 
 int http_edge_port(const struct http_edge *h);
+/* The HTTPS port (https_listen), or 0. */
+int http_edge_port_tls(const struct http_edge *h);
+/* Reread tls_cert and tls_key (SIGHUP); on failure the old ones stay. */
+void http_edge_reload_tls(struct http_edge *h);
 
 /*
  * Graceful stop, first half: stop accepting, and let requests in flight

@@ -30,6 +30,7 @@
 #include "fetch.h"
 #include "http_edge.h"
 #include "log.h"
+#include "tls_cert.h"
 #include "upstream.h"
 
 #define STOP_GRACE_MS 5000
@@ -78,6 +79,11 @@ main(int argc, char **argv)
 	}
 	if (cfg.health_path[0] != '/') {
 		fprintf(stderr, "cdn-edge: health_path must start with '/'\n");
+		goto out;
+	}
+	if (cfg.https_listen && cfg.https_listen[0] &&
+	    tls_cert_check(cfg.tls_cert, cfg.tls_key, err, sizeof(err)) != 0) {
+		fprintf(stderr, "cdn-edge: https_listen: %s\n", err);
 		goto out;
 	}
 	if (check_only) {
@@ -168,6 +174,7 @@ main(int argc, char **argv)
 				log_warn("cannot reopen the access log");
 			else
 				log_info("SIGHUP: access log reopened");
+			http_edge_reload_tls(http);
 			continue;
 		}
 		log_info("%s: stopping (responses in flight get %d s)", strsignal((int)si.ssi_signo),
@@ -189,6 +196,7 @@ out:
 		close(sigfd);
 	free(ups);
 	conf_free(edge_conf_desc, edge_conf_n, &cfg);
+	tls_cert_fini();
 	if (rc == 0 && ran)
 		log_info("stopped");
 	return rc;

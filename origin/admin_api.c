@@ -504,7 +504,7 @@ streams_list(struct buf *b)
 		json_key(&j, "key_id");
 		json_int(&j, s->key_id);
 		json_key(&j, "state");
-		json_str(&j, s->live ? "live" : "ended");
+		json_str(&j, s->live ? "live" : s->waiting ? "waiting" : "ended");
 		json_key(&j, "peer");
 		json_str(&j, s->peer);
 		json_key(&j, "started_ms");

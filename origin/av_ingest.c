@@ -209,6 +209,7 @@ mux_start(struct av_ingest *g)
 	p.format = g->cfg->segment_format;
 	p.target_ms = g->cfg->segment_target_ms;
 	p.max_gap_ms = 5000 > 2 * p.target_ms ? 5000 : 2 * p.target_ms;
+	p.keyframe_timeout_ms = g->cfg->keyframe_timeout_ms;
 	p.seg_max_bytes = g->cfg->segment_max_bytes;
 	p.has_video = g->have_avcc;
 	p.avcc = g->avcc.data;
@@ -592,6 +593,12 @@ pick_tracks(struct av_ingest *g, AVFormatContext *ic)
 static int
 publish(struct av_ingest *g)
 {
+	/* max_publishers counts every protocol's publishers, as RTMP checks it */
+	if ((long long)atomic_load(&metrics.publishers) >= g->cfg->max_publishers) {
+		log_warnx("publish refused: max_publishers (%lld) reached (stream %s)",
+		    g->cfg->max_publishers, g->sp.name);
+		return -EBUSY;
+	}
 	g->stream = stream_publish(&g->sp);
 	if (g->stream == NULL) {
 		int busy = errno == EBUSY;
@@ -657,6 +664,7 @@ av_ingest_claim(const struct av_ingest_params *p, int *err)
 	g->sp.target_ms = p->cfg->segment_target_ms;
 	g->sp.window = (unsigned)p->cfg->playlist_window;
 	g->sp.grace_ms = p->cfg->segment_grace_ms;
+	g->sp.republish_grace_ms = p->cfg->republish_grace_ms;
 	g->sp.persist_dir = p->cfg->persist_dir;
 	snprintf(g->ctx, sizeof(g->ctx), "%s %s %s", p->proto, p->peer, g->sp.name);
 	log_ctx_set("%s", g->ctx);
@@ -802,7 +810,9 @@ av_ingest_end(struct av_ingest *g)
 		if (mux_stop(g) != 0)
 			log_warnx("the last segment could not be written");
 		pending_clear(g);
-		stream_unpublish(g->stream);
+		/* A revoked key cannot come back; anything else may (republish_grace). */
+		stream_unpublish(g->stream, g->ctl->why == AV_INGEST_WHY_KICKED ||
+		    stream_is_kicked(g->stream));
 		g->stream = NULL;
 		METRIC_SUB(publishers, 1);
 		log_info("publish ended");

@@ -24,10 +24,13 @@ struct dash_sessions;
 
 struct http_origin {
 	struct MHD_Daemon *d;
+	struct MHD_Daemon *d_tls;     /* HTTPS, or NULL */
+	int port_tls;
 	const struct origin_cfg *cfg;
 	struct admin_ctx *admin;
 	struct acct_api *acct;
 	struct dash_sessions *sessions;
+	struct http_guard *guard;     /* connections, limits, request deadlines */
 	char www_dir[1024];
 	int port;
 	int64_t started_ms;
@@ -41,6 +44,7 @@ struct req {
 	struct acct_customer *acct; /* the owner of what is sent (viewer requests only) */
 	bool is_head;
 	bool no_cors;             /* dashboard: no Access-Control-Allow-Origin */
+	bool in_body;             /* a body is arriving: the request deadline runs */
 };
 
 /* Queue r (destroyed here) with the common headers; records body_len. */

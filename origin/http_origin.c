@@ -29,6 +29,7 @@
 #include "http_internal.h"
 #include "http_origin.h"
 #include "http_etag.h"
+#include "http_guard.h"
 #include "http_path.h"
 #include "http_range.h"
 #include "json.h"
@@ -36,9 +37,8 @@
 #include "metrics.h"
 #include "net.h"
 #include "stream.h"
+#include "tls_cert.h"
 #include "xalloc.h"
-
-#define POST_MAX (4 * 1024 * 1024)   /* accounting shipments; admin forms are tiny */
 
 static void
 add_common_headers(struct MHD_Response *r, bool cors)
@@ -247,13 +247,14 @@ serve_healthz(struct http_origin *h, struct MHD_Connection *conn, struct req *rq
 }
 
 static enum MHD_Result
-serve_metrics(struct MHD_Connection *conn, struct req *rq)
+serve_metrics(struct http_origin *h, struct MHD_Connection *conn, struct req *rq)
 {
 	struct buf b;
 	enum MHD_Result ret;
 
 	buf_init(&b, 1 << 20);
 	metrics_render(&b, stream_count_live());
+	http_guard_render(h->guard, &b, "cdn_origin");
 	ret = ho_send_buf(conn, rq, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", &b, NULL);
 	buf_fini(&b);
 	return ret;
@@ -437,6 +438,53 @@ www_ready(const char *dir)
 	return true;
 }
 
+/* ---- limits ------------------------------------------------------------------ */
+
+/* MHD_OPTION_URI_LOG_CALLBACK: the raw request target's length, query
+ * included (the handler sees the decoded path only). */
+static void *
+uri_seen(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	size_t *len = http_guard_ext(conn);
+
+	(void)cls;
+	if (len)
+		*len = strlen(uri);
+	return NULL;
+}
+
+/*
+ * The head is in. Refuse a target over http_max_url_bytes (414) and a body
+ * announced over http_max_body_bytes (413) before reading it; a chunked
+ * body is cut at the ceiling as it comes (413 once it ended). While a body
+ * arrives, the request deadline (http_timeout from the start of the
+ * request) keeps running, so a body trickled a byte at a time is cut too.
+ */
+static enum MHD_Result
+first_call(struct http_origin *h, struct MHD_Connection *conn, struct req *rq)
+{
+	const size_t *url_len = http_guard_ext(conn);
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	const char *te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_TRANSFER_ENCODING);
+
+	if (url_len && *url_len > h->cfg->http_max_url_bytes) {
+		http_guard_count(h->guard, HTTP_REFUSE_URL_TOO_LONG);
+		http_guard_head_in(conn);
+		return ho_send_text(conn, rq, MHD_HTTP_URI_TOO_LONG, "request target too long");
+	}
+	if (cl && strtoull(cl, NULL, 10) > h->cfg->http_max_body_bytes) {
+		http_guard_count(h->guard, HTTP_REFUSE_BODY_TOO_LARGE);
+		http_guard_head_in(conn);
+		return ho_send_text(conn, rq, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large");
+	}
+	rq->in_body = (cl && strtoull(cl, NULL, 10) > 0) || te != NULL;
+	if (!rq->in_body)
+		http_guard_head_in(conn);
+	return MHD_YES;
+}
+
 /* ---- dispatch ---------------------------------------------------------------- */
 
 static enum MHD_Result
@@ -454,11 +502,15 @@ handler(void *cls, struct MHD_Connection *conn, const char *url, const char *met
 		if (rq == NULL)
 			return MHD_NO;
 		rq->magic = REQ_MAGIC;
-		buf_init(&rq->body, POST_MAX);
+		buf_init(&rq->body, (size_t)h->cfg->http_max_body_bytes);
 		*con_cls = rq;
-		return MHD_YES;
+		return first_call(h, conn, rq);
 	}
 	rq->is_head = strcmp(method, "HEAD") == 0;
+	if (*upload_data_size == 0 && rq->in_body) {
+		rq->in_body = false;
+		http_guard_head_in(conn);   /* the body is in too */
+	}
 	if (*upload_data_size) {
 		if (buf_append(&rq->body, upload_data, *upload_data_size) != 0)
 			rq->too_large = true;
@@ -493,7 +545,7 @@ handler(void *cls, struct MHD_Connection *conn, const char *url, const char *met
 	if (p.n == 1 && strcmp(p.part[0], "healthz") == 0)
 		return is_get ? serve_healthz(h, conn, rq) : ho_send_405(conn, rq, "GET, HEAD");
 	if (p.n == 1 && strcmp(p.part[0], "metrics") == 0)
-		return is_get ? serve_metrics(conn, rq) : ho_send_405(conn, rq, "GET, HEAD");
+		return is_get ? serve_metrics(h, conn, rq) : ho_send_405(conn, rq, "GET, HEAD");
 	return ho_send_text(conn, rq, MHD_HTTP_NOT_FOUND, "not found");
 }
 
@@ -501,14 +553,17 @@ static void
 completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
+	struct http_origin *h = cls;
 	struct req *rq = *con_cls;
 
-	(void)cls;
-	(void)conn;
 	if (rq == NULL)
 		return;
 	if (rq->magic != REQ_MAGIC)
 		return;  /* not ours: never free what we did not allocate */
+	/* Keep-alive: the next request head gets a fresh deadline. */
+	http_guard_request_done(h->guard, conn);
+	if (rq->too_large)
+		http_guard_count(h->guard, HTTP_REFUSE_BODY_TOO_LARGE);
 	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) {
 		uint64_t sent = rq->is_head ? 0 : rq->resp_len;   /* bodies only */
 		METRIC_ADD(bytes_out, sent);
@@ -534,6 +589,31 @@ mhd_logger(void *cls, const char *fmt, va_list ap)
 	log_warnx("http: %s", line);
 }
 
+/* One libmicrohttpd daemon on fd (plain or TLS), with the same handlers. */
+static struct MHD_Daemon *
+start_daemon(struct http_origin *h, int fd, bool tls)
+{
+	const struct origin_cfg *cfg = h->cfg;
+
+	return MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	    MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME | (tls ? MHD_USE_TLS : 0), 0,
+	    http_guard_accept, h->guard,
+	    handler, h,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
+	    MHD_OPTION_LISTEN_SOCKET, fd,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->http_threads,
+	    /* The guard counts the total and per address, over both daemons;
+	     * MHD splits its own limit between the pool's workers. */
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->http_max_connections + 64,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)((cfg->http_timeout_ms + 999) / 1000),
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->http_max_header_bytes,
+	    MHD_OPTION_NOTIFY_CONNECTION, http_guard_notify, h->guard,
+	    MHD_OPTION_URI_LOG_CALLBACK, uri_seen, h,
+	    MHD_OPTION_NOTIFY_COMPLETED, completed, h,
+	    tls ? MHD_OPTION_HTTPS_CERT_CALLBACK : MHD_OPTION_END, tls_cert_retrieve,
+	    MHD_OPTION_END);
+}
+
 struct http_origin *
 http_origin_start(const struct origin_cfg *cfg, struct admin_ctx *admin, struct acct_api *acct)
 {
@@ -555,30 +635,68 @@ http_origin_start(const struct origin_cfg *cfg, struct admin_ctx *admin, struct 
 		free(h);
 		return NULL;
 	}
-	fd = net_listen_tcp(cfg->http_listen, 1024, &h->port);
+	h->guard = http_guard_new(&(struct http_guard_cfg){ .name = "http",
+	    .max_connections = cfg->http_max_connections, .max_per_ip = cfg->http_max_per_ip,
+	    .head_timeout_ms = cfg->http_timeout_ms, .ext_size = sizeof(size_t) });
+	fd = h->guard ? net_listen_tcp(cfg->http_listen, 1024, &h->port) : -1;
 	if (fd == -1) {
+		http_guard_free(h->guard);
 		dash_sessions_free(h->sessions);
 		free(h);
 		return NULL;
 	}
-	h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-	    MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, handler, h,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
-	    MHD_OPTION_LISTEN_SOCKET, fd,
-	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->http_threads,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->http_max_connections,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->http_max_per_ip,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)((cfg->http_timeout_ms + 999) / 1000),
-	    MHD_OPTION_NOTIFY_COMPLETED, completed, h,
-	    MHD_OPTION_END);
+	h->d = start_daemon(h, fd, false);
 	if (h->d == NULL) {
 		log_errx("http: cannot start the HTTP server on %s", cfg->http_listen);
 		close(fd);
+		http_guard_free(h->guard);
 		dash_sessions_free(h->sessions);
 		free(h);
 		return NULL;
 	}
+	if (cfg->https_listen && cfg->https_listen[0]) {
+		char err[512];
+		if (tls_cert_load(cfg->tls_cert, cfg->tls_key, err, sizeof(err)) != 0) {
+			log_errx("https: %s", err);
+			http_origin_stop(h);
+			return NULL;
+		}
+		if ((fd = net_listen_tcp(cfg->https_listen, 1024, &h->port_tls)) == -1) {
+			http_origin_stop(h);
+			return NULL;
+		}
+		if ((h->d_tls = start_daemon(h, fd, true)) == NULL) {
+			log_errx("https: cannot start the HTTPS server on %s", cfg->https_listen);
+			close(fd);
+			http_origin_stop(h);
+			return NULL;
+		}
+		tls_cert_describe(err, sizeof(err));
+		log_info("HTTPS on port %d, certificate: %s", h->port_tls, err);
+	}
+	http_guard_start(h->guard);
 	return h;
+}
+
+int
+http_origin_port_tls(const struct http_origin *h)
+{
+	return h->d_tls ? h->port_tls : 0;
+}
+
+void
+http_origin_reload_tls(struct http_origin *h)
+{
+	char err[512];
+
+	if (h == NULL || h->d_tls == NULL)
+		return;
+	if (tls_cert_load(h->cfg->tls_cert, h->cfg->tls_key, err, sizeof(err)) != 0) {
+		log_warnx("SIGHUP: HTTPS keeps its certificate: %s", err);
+		return;
+	}
+	tls_cert_describe(err, sizeof(err));
+	log_info("SIGHUP: HTTPS certificate reloaded: %s", err);
 }
 
 int
@@ -592,8 +710,11 @@ http_origin_stop(struct http_origin *h)
 {
 	if (h == NULL)
 		return;
+	if (h->d_tls)
+		MHD_stop_daemon(h->d_tls);
 	if (h->d)
 		MHD_stop_daemon(h->d);
+	http_guard_free(h->guard);
 	dash_sessions_free(h->sessions);
 	free(h);
 }

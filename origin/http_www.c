@@ -258,8 +258,10 @@ login(struct http_origin *h, struct MHD_Connection *conn, struct req *rq)
 	}
 	if (dash_session_create(h->sessions, now, id, csrf) != 0)
 		return ho_send_text(conn, rq, MHD_HTTP_SERVICE_UNAVAILABLE, "no randomness");
+	/* Over HTTPS the cookie is Secure: it never travels in the clear. */
 	snprintf(cookie, sizeof(cookie), COOKIE_NAME "=%s; Path=/dashboard; HttpOnly; "
-	    "SameSite=Strict; Max-Age=%lld", id, h->cfg->dashboard_session_ttl_ms / 1000);
+	    "SameSite=Strict; Max-Age=%lld%s", id, h->cfg->dashboard_session_ttl_ms / 1000,
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION) ? "; Secure" : "");
 	log_info("dashboard: login");
 	ret = redirect(conn, rq, MHD_HTTP_SEE_OTHER, "/dashboard", cookie);
 	OPENSSL_cleanse(id, sizeof(id));

@@ -41,6 +41,8 @@
 #include "rtp_ingest.h"
 #include "srt_server.h"
 #include "stream.h"
+#include "tls_cert.h"
+#include "tls_server.h"
 #include "xalloc.h"
 
 static void
@@ -53,7 +55,8 @@ usage(FILE *f)
 	    "  -t            check the settings, print the effective config and exit\n"
 	    "  -v            log at debug level\n"
 	    "  -V            print the version and exit\n"
-	    "With no settings at all: RTMP on :1935, SRT on UDP :9000, HTTP on :8080, data in /var/lib/cdn.\n");
+	    "With no settings at all: RTMP on :1935, SRT on UDP :9000, HTTP on :8080, data in /var/lib/cdn.\n"
+	    "RTMPS (:1936) needs rtmps_cert and rtmps_key.\n");
 }
 
 /*
@@ -159,6 +162,23 @@ load_token(const struct origin_cfg *cfg, const char *configured, const char *fil
 	return xstrdup(tok);
 }
 
+static bool rtmps_on;
+
+/* SIGHUP: what can be reread while running. */
+static void
+sighup_reload(void *arg)
+{
+	struct http_origin *http = arg;
+
+	/* RTMPS reloads itself in the RTMP loop; HTTPS is ours. */
+	if (http_origin_port_tls(http) == 0) {
+		if (!rtmps_on)
+			log_info("SIGHUP: nothing to reload (no https_listen, no RTMPS)");
+		return;
+	}
+	http_origin_reload_tls(http);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -207,7 +227,26 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (cfg.https_listen && cfg.https_listen[0]) {
+		char err[512];
+		if (tls_cert_check(cfg.tls_cert, cfg.tls_key, err, sizeof(err)) != 0) {
+			fprintf(stderr, "cdn-origin: https_listen: %s\n", err);
+			goto out;
+		}
+	}
 	if (check_only) {
+		/* RTMPS files: readable, a certificate and its own key (-t says which). */
+		if ((cfg.rtmps_cert && cfg.rtmps_cert[0]) || (cfg.rtmps_key && cfg.rtmps_key[0])) {
+			char err[512];
+			struct tls_server *ts = tls_server_new(cfg.rtmps_cert, cfg.rtmps_key, err,
+			    sizeof(err));
+			if (ts == NULL) {
+				fprintf(stderr, "cdn-origin: %s\n", err);
+				rc = 1;
+				goto out;
+			}
+			tls_server_free(ts);
+		}
 		conf_dump(origin_conf_desc, origin_conf_n, &cfg, stdout, 1);
 		fprintf(stderr, "cdn-origin: configuration ok\n");
 		rc = 0;
@@ -321,10 +360,15 @@ main(int argc, char **argv)
 		if ((acct_store = acct_store_start(&ac)) == NULL)
 			goto out;
 	}
+	if (rtmp_server_tls_port(rtmp) != -1)
+		log_info("RTMPS on port %d, certificate %s", rtmp_server_tls_port(rtmp),
+		    cfg.rtmps_cert);
 	log_info("cdn-origin %s: RTMP on port %d, HTTP on port %d, data in %s", PACKAGE_VERSION,
 	    rtmp_server_port(rtmp), http_origin_port(http), cfg.data_dir);
 
 	ran = true;
+	rtmps_on = cfg.rtmps_cert && cfg.rtmps_cert[0];
+	rtmp_server_on_sighup(rtmp, sighup_reload, http);
 	sig = rtmp_server_run(rtmp, sigfd);
 	if (sig > 0)
 		log_info("%s: ending every stream, then stopping", strsignal(sig));
@@ -338,6 +382,7 @@ main(int argc, char **argv)
 	pthread_mutex_unlock(&admin.lock);
 	rtp_ingest_free(rtp);
 	rtp = NULL;
+	stream_registry_end_all();   /* no one can return now: end the waits too */
 	rc = sig > 0 ? 0 : 1;
 out:
 	rtmp_server_free(rtmp);
@@ -355,6 +400,7 @@ out:
 		close(sigfd);
 	free(token);
 	conf_free(origin_conf_desc, origin_conf_n, &cfg);
+	tls_cert_fini();
 	curl_global_cleanup();
 	if (ran && rc == 0)
 		log_info("stopped");

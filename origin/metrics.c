@@ -8,7 +8,7 @@
 struct origin_metrics metrics;
 
 static const char *const reject_names[REJECT_N] = {
-	"bad_key", "busy", "limit", "protocol", "timeout",
+	"bad_key", "busy", "limit", "protocol", "timeout", "per_ip", "max_publishers",
 };
 
 void
@@ -29,6 +29,15 @@ metrics_render(struct buf *o, uint64_t streams)
 	buf_printf(o, "# HELP cdn_origin_rtmp_connections_total RTMP connections accepted.\n"
 	    "# TYPE cdn_origin_rtmp_connections_total counter\ncdn_origin_rtmp_connections_total %llu\n",
 	    LOAD(metrics.rtmp_connections_total));
+	buf_printf(o, "# HELP cdn_origin_rtmps_connections RTMPS connections open now (counted in cdn_origin_rtmp_connections too).\n"
+	    "# TYPE cdn_origin_rtmps_connections gauge\ncdn_origin_rtmps_connections %llu\n",
+	    LOAD(metrics.rtmps_connections));
+	buf_printf(o, "# HELP cdn_origin_rtmps_connections_total RTMPS connections accepted (counted in cdn_origin_rtmp_connections_total too).\n"
+	    "# TYPE cdn_origin_rtmps_connections_total counter\ncdn_origin_rtmps_connections_total %llu\n",
+	    LOAD(metrics.rtmps_connections_total));
+	buf_printf(o, "# HELP cdn_origin_rtmps_handshake_failures_total TLS handshakes that failed or did not finish in time.\n"
+	    "# TYPE cdn_origin_rtmps_handshake_failures_total counter\ncdn_origin_rtmps_handshake_failures_total %llu\n",
+	    LOAD(metrics.rtmps_handshake_failures));
 	buf_printf(o, "# HELP cdn_origin_publishers Publishers live now.\n"
 	    "# TYPE cdn_origin_publishers gauge\ncdn_origin_publishers %llu\n",
 	    LOAD(metrics.publishers));
@@ -52,6 +61,10 @@ metrics_render(struct buf *o, uint64_t streams)
 	buf_printf(o, "# HELP cdn_origin_segments_total HLS segments made.\n"
 	    "# TYPE cdn_origin_segments_total counter\ncdn_origin_segments_total %llu\n",
 	    LOAD(metrics.segments_total));
+	buf_printf(o, "# HELP cdn_origin_media_skipped_total Media packets skipped: "
+	    "malformed FLV tags, or media without a valid sequence header.\n"
+	    "# TYPE cdn_origin_media_skipped_total counter\ncdn_origin_media_skipped_total %llu\n",
+	    LOAD(metrics.media_skipped));
 	buf_printf(o, "# HELP cdn_origin_http_requests_total HTTP requests by status.\n"
 	    "# TYPE cdn_origin_http_requests_total counter\n");
 	for (unsigned s = 100; s < 600; s++) {

@@ -17,18 +17,24 @@ enum rtmp_reject {
 	REJECT_LIMIT,           /* connection limit */
 	REJECT_PROTOCOL,        /* malformed handshake, chunk or command */
 	REJECT_IDLE,            /* idle or handshake timeout */
+	REJECT_PER_IP,          /* rtmp_max_per_ip */
+	REJECT_PUBLISHERS,      /* max_publishers */
 	REJECT_N
 };
 
 struct origin_metrics {
 	atomic_uint_fast64_t rtmp_connections;       /* gauge */
 	atomic_uint_fast64_t rtmp_connections_total;
+	atomic_uint_fast64_t rtmps_connections;      /* gauge, part of rtmp_connections */
+	atomic_uint_fast64_t rtmps_connections_total;
+	atomic_uint_fast64_t rtmps_handshake_failures;   /* TLS handshake failed or timed out */
 	atomic_uint_fast64_t publishers;             /* gauge */
 	atomic_uint_fast64_t publishes_total;
 	atomic_uint_fast64_t rtmp_rejects[REJECT_N];
 	atomic_uint_fast64_t bytes_in;               /* RTMP bytes received */
 	atomic_uint_fast64_t bytes_out;              /* HTTP body bytes sent */
 	atomic_uint_fast64_t segments_total;
+	atomic_uint_fast64_t media_skipped;          /* malformed or headerless media packets */
 	atomic_uint_fast64_t http_requests[600];     /* by status code */
 };
 

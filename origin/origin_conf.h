@@ -2,7 +2,8 @@
  * origin_conf: the settings of cdn-origin, as one conf table (common/conf.h).
  *
  * Every setting has a default, so the origin runs with no config file:
- * RTMP on :1935, HTTP on :8080, data in /var/lib/cdn. `cdn-origin -t` prints
+ * RTMP on :1935, HTTP on :8080, data in /var/lib/cdn. RTMPS (on :1936) is
+ * on only when rtmps_cert and rtmps_key are set. `cdn-origin -t` prints
  * the effective config; docs/origin.conf.example lists every key.
  */
 #ifndef CDN_ORIGIN_CONF_H
@@ -15,7 +16,13 @@
 
 struct origin_cfg {
 	char *rtmp_listen;            /* ADDR */
+	char *rtmps_listen;           /* ADDR; only with rtmps_cert */
+	char *rtmps_cert;             /* PEM chain; unset: no RTMPS listener */
+	char *rtmps_key;              /* PEM key of rtmps_cert */
 	char *http_listen;            /* ADDR */
+	char *https_listen;           /* ADDR, unset: no HTTPS */
+	char *tls_cert;               /* PEM chain for HTTPS */
+	char *tls_key;                /* PEM key for HTTPS */
 	char *data_dir;               /* database, admin token */
 	char *db_path;                /* default: data_dir/origin.db */
 	char *admin_token;            /* default: read or created at data_dir/admin.token */
@@ -24,6 +31,9 @@ struct origin_cfg {
 	long long segment_target_ms;
 	long long playlist_window;
 	long long segment_grace_ms;   /* segments and ended playlists outlive the window */
+	long long republish_grace_ms; /* a stream waits this long for its publisher to return */
+	long long keyframe_timeout_ms;/* video without a keyframe this long: logged, forced cut */
+	long long max_gap_ms;         /* a timestamp jump above this: cut + discontinuity */
 	char *persist_dir;            /* also write segments here (unset: memory only) */
 	uint64_t segment_max_bytes;
 	long long publisher_idle_ms;  /* drop a publisher that sends nothing for this long */
@@ -51,6 +61,12 @@ struct origin_cfg {
 	long long srt_max_publishers; /* 0: SRT ingest off */
 	char *rtp_address;            /* RTP ingests bind here and name it in SDPs (unset: all, 0.0.0.0) */
 	int log_level;                /* enum log_level */
+	/* Limits */
+	uint64_t http_max_header_bytes;   /* MHD connection memory: 431 past it */
+	uint64_t http_max_url_bytes;      /* 414 past it */
+	uint64_t http_max_body_bytes;     /* 413 past it */
+	long long rtmp_max_per_ip;        /* 0: no limit */
+	long long max_publishers;
 };
 
 extern const struct conf_desc origin_conf_desc[];

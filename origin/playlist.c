@@ -73,6 +73,8 @@ int
 playlist_write_media(struct buf *out, const struct pl_media *pl)
 {
 	const struct pl_seg *sg;
+	const char *map, *prev_map = NULL;
+	bool has_map = pl->map_uri != NULL;
 	int64_t dur;
 	size_t i;
 
@@ -81,12 +83,18 @@ playlist_write_media(struct buf *out, const struct pl_media *pl)
 		return -EINVAL;
 	if (pl->map_uri != NULL && !ok_text(pl->map_uri, true))
 		return -EINVAL;
-	for (i = 0; i < pl->n_segs; i++)
+	for (i = 0; i < pl->n_segs; i++) {
 		if (!ok_text(pl->segs[i].uri, false))
 			return -EINVAL;
+		if (pl->segs[i].map_uri != NULL) {
+			if (!ok_text(pl->segs[i].map_uri, true))
+				return -EINVAL;
+			has_map = true;
+		}
+	}
 
 	/* 7: EXT-X-MAP in a playlist without I-FRAMES-ONLY needs version 6 */
-	buf_printf(out, "#EXTM3U\n#EXT-X-VERSION:%d\n", pl->map_uri ? 6 : 3);
+	buf_printf(out, "#EXTM3U\n#EXT-X-VERSION:%d\n", has_map ? 6 : 3);
 	buf_printf(out, "#EXT-X-TARGETDURATION:%d\n", pl->target_s);
 	buf_printf(out, "#EXT-X-MEDIA-SEQUENCE:%" PRIu64 "\n", pl->media_seq);
 	if (pl->disc_seq != 0)
@@ -94,12 +102,23 @@ playlist_write_media(struct buf *out, const struct pl_media *pl)
 		    pl->disc_seq);
 	if (pl->independent)
 		buf_printf(out, "#EXT-X-INDEPENDENT-SEGMENTS\n");
-	if (pl->map_uri != NULL)
-		buf_printf(out, "#EXT-X-MAP:URI=\"%s\"\n", pl->map_uri);
+	/* The first map goes in the header, where players have always found it. */
+	map = pl->n_segs > 0 && pl->segs[0].map_uri ? pl->segs[0].map_uri :
+	    pl->map_uri;
+	if (map != NULL) {
+		buf_printf(out, "#EXT-X-MAP:URI=\"%s\"\n", map);
+		prev_map = map;
+	}
 	for (i = 0; i < pl->n_segs; i++) {
 		sg = &pl->segs[i];
+		map = sg->map_uri ? sg->map_uri : pl->map_uri;
 		if (sg->discontinuity)
 			buf_printf(out, "#EXT-X-DISCONTINUITY\n");
+		/* 4.3.2.5: a MAP applies to every segment after it, until the next */
+		if (map != NULL && (prev_map == NULL || strcmp(map, prev_map) != 0)) {
+			buf_printf(out, "#EXT-X-MAP:URI=\"%s\"\n", map);
+			prev_map = map;
+		}
 		if (sg->pdt_ms > 0)
 			put_pdt(out, sg->pdt_ms);
 		dur = sg->dur_ms > 0 ? sg->dur_ms : 0;

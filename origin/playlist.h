@@ -14,7 +14,10 @@
  *   segment is allowed and what we do, so a player can map any segment to
  *   wall-clock time.
  * - EXT-X-DISCONTINUITY-SEQUENCE is written when it is not zero.
- * - EXT-X-MAP precedes the segments of an fMP4 playlist.
+ * - EXT-X-MAP precedes the segments of an fMP4 playlist, and is written
+ *   again before the first segment whose init segment differs from the
+ *   previous one's (after a republish or a codec change; 4.3.2.5), after
+ *   that segment's EXT-X-DISCONTINUITY.
  * - EXT-X-ENDLIST ends a playlist whose stream has ended.
  * Version: 3 for TS, 6 for fMP4 (EXT-X-MAP without I-frames-only needs 6).
  *
@@ -37,13 +40,15 @@ struct pl_seg {
 	int64_t dur_ms;
 	int64_t pdt_ms;           /* wall clock of its start, ms since the Unix epoch; 0: none */
 	bool discontinuity;
+	const char *map_uri;      /* fMP4: its init segment; NULL: pl_media.map_uri */
 };
 
 struct pl_media {
 	int target_s;             /* EXT-X-TARGETDURATION */
 	uint64_t media_seq;       /* sequence number of segs[0] */
 	uint64_t disc_seq;        /* EXT-X-DISCONTINUITY-SEQUENCE */
-	const char *map_uri;      /* fMP4 init segment, or NULL for TS */
+	const char *map_uri;      /* fMP4 init segment of segments without their own,
+	                             or NULL (TS, or every segment names its own) */
 	bool independent;         /* EXT-X-INDEPENDENT-SEGMENTS: every segment starts with a keyframe */
 	bool ended;               /* EXT-X-ENDLIST */
 	const struct pl_seg *segs;

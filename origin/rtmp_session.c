@@ -10,6 +10,14 @@
  * Timestamps: RTMP's are 32-bit milliseconds; they are unwrapped into a
  * 64-bit timeline per track, so a stream running past 49.7 days or an
  * encoder starting near 2^32 keeps going.
+ *
+ * Bad media is skipped, not fatal: a malformed FLV tag, a malformed or
+ * missing sequence header (media before it) or an unsupported codec drops
+ * the packet and the publisher stays connected, since encoders recover with
+ * the next header and a dropped publisher would cut every viewer. Each kind
+ * of problem is logged (with the stream name, from the log context) at its
+ * first occurrence and then every 1000th. The RTMP layer itself (chunks,
+ * commands) still closes the connection on garbage: there is no resync.
  */
 #include "config.h"
 
@@ -30,6 +38,7 @@
 #include "rtmp_session.h"
 #include "seg_mux.h"
 #include "stream.h"
+#include "ts_unwrap.h"
 #include "xalloc.h"
 
 #define OUR_CHUNK_SIZE 4096
@@ -38,6 +47,10 @@
 #define PENDING_MAX_PKTS 600          /* held before the packager starts */
 #define PENDING_MAX_BYTES (16u << 20)
 #define PENDING_MAX_SPAN_MS 3000      /* start anyway once this much media waits */
+#define BAD_LOG_EVERY 1000            /* bad media is logged at the 1st and every Nth */
+
+enum bad_media { BAD_VIDEO_TAG, BAD_AUDIO_TAG, BAD_AVC_HEADER, BAD_AAC_HEADER,
+	NO_AVC_HEADER, NO_AAC_HEADER, N_BAD };
 
 struct pending_pkt {
 	struct media_pkt pkt;
@@ -50,7 +63,8 @@ struct rtmp_session {
 	const struct origin_cfg *cfg;
 	struct keys *keys;
 	char peer[64];
-	char ctx[160];                /* log context: "rtmp c=N peer [stream]" */
+	char ctx[160];                /* log context: "rtmp|rtmps peer [stream]" */
+	const char *proto;            /* "rtmp" or "rtmps", static */
 	enum sess_state state;
 	struct rtmp_hs hs;
 	struct rtmp_chunk_rd rd;
@@ -77,11 +91,11 @@ struct rtmp_session {
 	bool meta_video, meta_audio;  /* onMetaData announced these tracks */
 	int meta_width, meta_height;
 	bool warned_video_codec, warned_audio_codec;
-	int64_t last_dts[2];          /* unwrapped, per track */
-	uint32_t last_ts32[2];
-	bool have_ts[2];
+	uint64_t n_bad[N_BAD];        /* bad media skipped, per kind */
+	struct ts_unwrap ts;          /* RTMP's 32-bit clock, per track */
 	struct seg_mux *mux;
 	bool mux_video, mux_audio;    /* tracks the running packager has */
+	bool mux_init_set;            /* fMP4: its init segment went to the stream */
 	struct pending_pkt *pending;
 	size_t n_pending, pending_bytes;
 };
@@ -184,12 +198,14 @@ emit_segment(void *arg, struct seg_out *seg)
 	const uint8_t *init;
 	size_t init_len;
 
-	/* fMP4: the init segment exists once the first fragment was flushed. */
-	if (s->cfg->segment_format == SEG_FMT_FMP4 &&
+	/* fMP4: the init segment exists once the first fragment was flushed;
+	 * each packager has its own, under a new name. */
+	if (s->cfg->segment_format == SEG_FMT_FMP4 && !s->mux_init_set &&
 	    seg_mux_init_segment(s->mux, &init, &init_len) == 0) {
 		int rc = stream_set_init(s->stream, init, init_len);
 		if (rc != 0)
 			return rc;
+		s->mux_init_set = true;
 	}
 	return stream_add_segment(s->stream, seg);
 }
@@ -231,7 +247,8 @@ mux_start(struct rtmp_session *s)
 
 	p.format = s->cfg->segment_format;
 	p.target_ms = s->cfg->segment_target_ms;
-	p.max_gap_ms = 5000 > 2 * p.target_ms ? 5000 : 2 * p.target_ms;
+	p.max_gap_ms = s->cfg->max_gap_ms;
+	p.keyframe_timeout_ms = s->cfg->keyframe_timeout_ms;
 	p.seg_max_bytes = s->cfg->segment_max_bytes;
 	p.has_video = s->have_avcc;
 	p.avcc = s->avcc.data;
@@ -252,6 +269,7 @@ mux_start(struct rtmp_session *s)
 	}
 	s->mux_video = p.has_video;
 	s->mux_audio = p.has_audio;
+	s->mux_init_set = false;
 	log_info("packaging %s%s%s as %s, %lld ms segments", p.has_video ? "H.264" : "",
 	    p.has_video && p.has_audio ? " + " : "", p.has_audio ? "AAC" : "",
 	    p.format == SEG_FMT_FMP4 ? "fMP4" : "MPEG-TS", (long long)p.target_ms);
@@ -333,20 +351,14 @@ mux_restart(struct rtmp_session *s)
 	return rc ? rc : mux_start(s);
 }
 
-static int64_t
-unwrap_ts(struct rtmp_session *s, int track, uint32_t ts)
+/* Count a skipped packet; true when this one should be logged. */
+static bool
+bad_media(struct rtmp_session *s, enum bad_media kind)
 {
-	if (!s->have_ts[track]) {
-		s->have_ts[track] = true;
-		s->last_ts32[track] = ts;
-		/* Start the other track's clock in the same epoch. */
-		s->last_dts[track] = s->have_ts[!track] ?
-		    s->last_dts[!track] + (int32_t)(ts - s->last_ts32[!track]) : ts;
-		return s->last_dts[track];
-	}
-	s->last_dts[track] += (int32_t)(ts - s->last_ts32[track]);
-	s->last_ts32[track] = ts;
-	return s->last_dts[track];
+	uint64_t n = ++s->n_bad[kind];
+
+	METRIC_ADD(media_skipped, 1);
+	return n == 1 || n % BAD_LOG_EVERY == 0;
 }
 
 static int
@@ -357,7 +369,9 @@ on_video(struct rtmp_session *s, const struct rtmp_msg *m)
 	int rc;
 
 	if (flv_video_parse(m->data, m->len, &v) != 0) {
-		log_warnx("malformed video message of %zu bytes: dropped", m->len);
+		if (bad_media(s, BAD_VIDEO_TAG))
+			log_warnx("malformed video tag of %zu bytes: skipped (%llu so far)",
+			    m->len, (unsigned long long)s->n_bad[BAD_VIDEO_TAG]);
 		return 0;
 	}
 	if (v.frame_type == FLV_FRAME_COMMAND || v.len == 0)
@@ -379,7 +393,10 @@ on_video(struct rtmp_session *s, const struct rtmp_msg *m)
 		buf_reset(&s->avcc);
 		if (buf_append(&s->avcc, v.data, v.len) != 0 ||
 		    h264_config_parse(s->avcc.data, s->avcc.len, &c) != 0) {
-			log_warnx("malformed AVC sequence header: video dropped");
+			if (bad_media(s, BAD_AVC_HEADER))
+				log_warnx("malformed AVC sequence header (%zu bytes): video "
+				    "skipped until a valid one (%llu so far)", v.len,
+				    (unsigned long long)s->n_bad[BAD_AVC_HEADER]);
 			s->have_avcc = false;
 			return 0;
 		}
@@ -389,10 +406,17 @@ on_video(struct rtmp_session *s, const struct rtmp_msg *m)
 		    c.level_idc);
 		return s->mux ? mux_restart(s) : 0;
 	}
-	if (v.packet_type != FLV_AVC_NALU || !s->have_avcc)
+	if (v.packet_type != FLV_AVC_NALU)
 		return 0;
+	if (!s->have_avcc) {
+		if (bad_media(s, NO_AVC_HEADER))
+			log_warnx("H.264 video without a (valid) AVC sequence header: "
+			    "skipped until one comes (%llu so far)",
+			    (unsigned long long)s->n_bad[NO_AVC_HEADER]);
+		return 0;
+	}
 	pkt.kind = MEDIA_VIDEO;
-	pkt.dts_ms = unwrap_ts(s, MEDIA_VIDEO, m->timestamp);
+	pkt.dts_ms = ts_unwrap(&s->ts, MEDIA_VIDEO, m->timestamp);
 	pkt.cts_ms = v.cts_ms;
 	pkt.is_key = v.is_key;
 	pkt.data = v.data;
@@ -408,7 +432,9 @@ on_audio(struct rtmp_session *s, const struct rtmp_msg *m)
 	struct media_pkt pkt;
 
 	if (flv_audio_parse(m->data, m->len, &a) != 0) {
-		log_warnx("malformed audio message of %zu bytes: dropped", m->len);
+		if (bad_media(s, BAD_AUDIO_TAG))
+			log_warnx("malformed audio tag of %zu bytes: skipped (%llu so far)",
+			    m->len, (unsigned long long)s->n_bad[BAD_AUDIO_TAG]);
 		return 0;
 	}
 	if (a.sound_format != FLV_AUDIO_AAC) {
@@ -428,7 +454,10 @@ on_audio(struct rtmp_session *s, const struct rtmp_msg *m)
 		buf_reset(&s->asc);
 		if (buf_append(&s->asc, a.data, a.len) != 0 ||
 		    aac_config_parse(s->asc.data, s->asc.len, &c) != 0) {
-			log_warnx("malformed AAC sequence header: audio dropped");
+			if (bad_media(s, BAD_AAC_HEADER))
+				log_warnx("malformed AAC sequence header (%zu bytes): audio "
+				    "skipped until a valid one (%llu so far)", a.len,
+				    (unsigned long long)s->n_bad[BAD_AAC_HEADER]);
 			s->have_asc = false;
 			return 0;
 		}
@@ -438,10 +467,17 @@ on_audio(struct rtmp_session *s, const struct rtmp_msg *m)
 		    c.channels);
 		return s->mux ? mux_restart(s) : 0;
 	}
-	if (!s->have_asc || a.len == 0)
+	if (a.len == 0)
 		return 0;
+	if (!s->have_asc) {
+		if (bad_media(s, NO_AAC_HEADER))
+			log_warnx("AAC audio without a (valid) AudioSpecificConfig: "
+			    "skipped until one comes (%llu so far)",
+			    (unsigned long long)s->n_bad[NO_AAC_HEADER]);
+		return 0;
+	}
 	pkt.kind = MEDIA_AUDIO;
-	pkt.dts_ms = unwrap_ts(s, MEDIA_AUDIO, m->timestamp);
+	pkt.dts_ms = ts_unwrap(&s->ts, MEDIA_AUDIO, m->timestamp);
 	pkt.cts_ms = 0;
 	pkt.is_key = true;
 	pkt.data = a.data;
@@ -573,6 +609,13 @@ cmd_publish(struct rtmp_session *s, uint32_t msid, const struct amf0_val *namev)
 	}
 	if (rc != 0)
 		return refuse_publish(s, msid, REJECT_BAD_KEY, "Key check failed, try again");
+	/* Publishers come and go only on the RTMP thread: no race here. */
+	if ((long long)atomic_load(&metrics.publishers) >= s->cfg->max_publishers) {
+		log_warnx("publish refused: max_publishers (%lld) reached (stream %s)",
+		    s->cfg->max_publishers, s->key.stream);
+		return refuse_publish(s, msid, REJECT_PUBLISHERS,
+		    "Server full: max_publishers reached, try again later");
+	}
 
 	snprintf(p.name, sizeof(p.name), "%s", s->key.stream);
 	snprintf(p.customer, sizeof(p.customer), "%s", s->key.customer);
@@ -583,8 +626,9 @@ cmd_publish(struct rtmp_session *s, uint32_t msid, const struct amf0_val *namev)
 	p.target_ms = s->cfg->segment_target_ms;
 	p.window = (unsigned)s->cfg->playlist_window;
 	p.grace_ms = s->cfg->segment_grace_ms;
+	p.republish_grace_ms = s->cfg->republish_grace_ms;
 	p.persist_dir = s->cfg->persist_dir;
-	snprintf(s->ctx, sizeof(s->ctx), "rtmp %s %s", s->peer, p.name);
+	snprintf(s->ctx, sizeof(s->ctx), "%s %s %s", s->proto, s->peer, p.name);
 	log_ctx_set("%s", s->ctx);
 	s->stream = stream_publish(&p);
 	if (s->stream == NULL) {
@@ -610,7 +654,8 @@ end_publishing(struct rtmp_session *s)
 	if (mux_stop(s) != 0)
 		log_warnx("the last segment could not be written");
 	pending_clear(s);
-	stream_unpublish(s->stream);
+	/* A revoked key cannot come back; anything else may (republish_grace). */
+	stream_unpublish(s->stream, stream_is_kicked(s->stream));
 	s->stream = NULL;
 	s->state = SESS_COMMANDS;
 	METRIC_SUB(publishers, 1);
@@ -743,8 +788,8 @@ on_message(void *arg, const struct rtmp_msg *m)
 /* ---- public ------------------------------------------------------------------ */
 
 struct rtmp_session *
-rtmp_session_new(const struct origin_cfg *cfg, struct keys *keys, const char *peer,
-    int64_t now_ms)
+rtmp_session_new(const struct origin_cfg *cfg, struct keys *keys, const char *proto,
+    const char *peer, int64_t now_ms)
 {
 	struct rtmp_session *s = xcalloc(1, sizeof(*s));
 	struct rtmp_chunk_limits lim;
@@ -754,7 +799,8 @@ rtmp_session_new(const struct origin_cfg *cfg, struct keys *keys, const char *pe
 	s->cfg = cfg;
 	s->keys = keys;
 	snprintf(s->peer, sizeof(s->peer), "%s", peer);
-	snprintf(s->ctx, sizeof(s->ctx), "rtmp %s", peer);
+	s->proto = proto;
+	snprintf(s->ctx, sizeof(s->ctx), "%s %s", proto, peer);
 	s->created_ms = s->last_rx_ms = now_ms;
 	rtmp_hs_server_init(&s->hs, (uint32_t)now_ms);
 	lim.max_chunk_size = (uint32_t)cfg->rtmp_max_chunk_size;

@@ -30,9 +30,12 @@
 
 struct rtmp_session;
 
-/* cfg and keys are borrowed for the session's life; peer is copied. NULL on ENOMEM. */
+/*
+ * cfg and keys are borrowed for the session's life; proto ("rtmp" or
+ * "rtmps", for log lines) must be static; peer is copied. NULL on ENOMEM.
+ */
 struct rtmp_session *rtmp_session_new(const struct origin_cfg *cfg, struct keys *keys,
-    const char *peer, int64_t now_ms);
+    const char *proto, const char *peer, int64_t now_ms);
 /*
  * Process received bytes p[0..len): *consumed is how many were used (the
  * rest is an incomplete chunk: feed it again with more). Replies are appended

@@ -60,6 +60,10 @@
 #define SEG_MUX_VIDEO_MS   40            /* frame duration until measured */
 /* |dts| beyond this (35,000 years of ms) is garbage, refused: no overflow */
 #define SEG_MUX_MAX_TS     (INT64_C(1) << 50)
+/* A step back of at most this (or two frames) is misordering, not a jump. */
+#define SEG_MUX_REORDER_MS 100
+/* Per-packet fix-ups are logged at the first and then every Nth. */
+#define SEG_MUX_LOG_EVERY  1000
 
 struct seg_mux {
 	unsigned magic;
@@ -90,12 +94,24 @@ struct seg_mux {
 	int64_t last_out[2];
 	int64_t frame_ms[2];          /* estimated frame duration per kind */
 	bool awaiting_key;            /* drop until a video keyframe */
+	bool await_have;              /* await_ms is valid */
+	int64_t await_ms;             /* output time of the first video dropped so */
 	bool a_have;                  /* audio: a_next is valid */
 	int64_t a_last, a_next;       /* audio DTS, in 1/sample_rate */
 	bool pending_disc;            /* the next segment follows a jump */
 	uint64_t n_emitted;
 	uint64_t dropped;
+	uint64_t n_dts_fixed;         /* video DTS moved up to stay rising */
+	uint64_t n_audio_late;        /* audio dropped for a DTS behind the last */
+	uint64_t n_neg_cts;           /* video with pts < dts: pts set to dts */
 };
+
+/* Rate limit for per-packet warnings: the 1st, then every Nth. */
+static bool
+log_due(uint64_t n)
+{
+	return n == 1 || n % SEG_MUX_LOG_EVERY == 0;
+}
 
 static void
 log_av(const char *what, int averr)
@@ -176,7 +192,8 @@ check_params(const struct seg_mux_params *p)
 	if (p->format != SEG_FMT_TS && p->format != SEG_FMT_FMP4)
 		return -EINVAL;
 	if (p->target_ms <= 0 || p->target_ms > 3600 * 1000 ||
-	    p->max_gap_ms <= 0 || p->max_gap_ms > 3600 * 1000)
+	    p->max_gap_ms <= 0 || p->max_gap_ms > 3600 * 1000 ||
+	    p->keyframe_timeout_ms < 0 || p->keyframe_timeout_ms > 3600 * 1000)
 		return -EINVAL;
 	if (p->seg_max_bytes < SEG_MUX_MIN_BYTES ||
 	    p->seg_max_bytes > SIZE_MAX / 4)
@@ -309,6 +326,19 @@ uint64_t
 seg_mux_dropped(const struct seg_mux *m)
 {
 	return m == NULL ? 0 : m->dropped;
+}
+
+void
+seg_mux_get_stats(const struct seg_mux *m, struct seg_mux_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (m == NULL)
+		return;
+	st->dropped = m->dropped;
+	st->dts_fixed = m->n_dts_fixed;
+	st->audio_late = m->n_audio_late;
+	st->neg_cts = m->n_neg_cts;
+	st->segments = m->n_emitted;
 }
 
 static int
@@ -453,13 +483,18 @@ seal(struct seg_mux *m, int64_t end_ms)
 }
 
 /*
- * Map a packet's input DTS to the output timeline. A step backwards, or
- * forwards by more than max_gap_ms, against the last packet of the same kind
- * (or, for a kind's first packet, against the other kind) is a jump: the
- * offset is reset so the packet lands one frame after the latest output.
+ * Map a packet's input DTS to the output timeline. A step backwards by more
+ * than two frames or SEG_MUX_REORDER_MS, whichever is more, or forwards by
+ * more than max_gap_ms, against the
+ * last packet of the same kind (or, for a kind's first packet, against the
+ * other kind) is a jump: the offset is reset so the packet lands one frame
+ * after the latest output. A smaller step back is an encoder's misordering
+ * (or a small clock correction, absorbed within a few frames): *late is set
+ * and the caller fixes the packet up (video) or drops it (audio); the
+ * timeline is left alone.
  */
 static int64_t
-map_dts(struct seg_mux *m, const struct media_pkt *pkt, bool *jump)
+map_dts(struct seg_mux *m, const struct media_pkt *pkt, bool *jump, bool *late)
 {
 	enum media_kind k = pkt->kind, o = k == MEDIA_VIDEO ? MEDIA_AUDIO :
 	    MEDIA_VIDEO;
@@ -469,14 +504,19 @@ map_dts(struct seg_mux *m, const struct media_pkt *pkt, bool *jump)
 	 * No overflow below: |dts| <= 2^50 (seg_mux_write), and the output
 	 * advances by at most max_gap_ms (+ a frame) per packet from 2^50.
 	 */
-	*jump = false;
+	*jump = *late = false;
 	out = pkt->dts_ms + m->offset_ms;
 	if (m->have_last[k]) {
 		d = out - m->last_out[k];
-		if (d < 0 || d > m->p.max_gap_ms)
+		if (d < -(2 * m->frame_ms[k] > SEG_MUX_REORDER_MS ?
+		    2 * m->frame_ms[k] : SEG_MUX_REORDER_MS) || d > m->p.max_gap_ms) {
 			*jump = true;
-		else if (d == 0)
+		} else if (d < 0) {
+			*late = true;
+			return m->last_out[k];
+		} else if (d == 0) {
 			out++;  /* muxers want strictly rising DTS per stream */
+		}
 	} else if (m->have_last[o]) {
 		d = out - m->last_out[o];
 		if (d < -m->p.max_gap_ms || d > m->p.max_gap_ms)
@@ -532,7 +572,12 @@ write_pkt(struct seg_mux *m, const struct media_pkt *pkt, int64_t out,
 	if (pkt->kind == MEDIA_VIDEO) {
 		ap->dts = ap->pts = out;
 		if (pkt->cts_ms > 0)
-			ap->pts = out + pkt->cts_ms;  /* pts < dts is refused */
+			ap->pts = out + pkt->cts_ms;
+		else if (pkt->cts_ms < 0 && log_due(++m->n_neg_cts))
+			/* pts < dts cannot be muxed: show it at its decode time */
+			log_warnx("seg_mux: negative composition offset %" PRId32
+			    " ms: presentation time set to the decode time (%"
+			    PRIu64 " so far)", pkt->cts_ms, m->n_neg_cts);
 		ap->duration = m->frame_ms[MEDIA_VIDEO];
 		av_packet_rescale_ts(ap, (AVRational){ 1, 1000 }, st->time_base);
 	} else {
@@ -571,6 +616,7 @@ int
 seg_mux_write(struct seg_mux *m, const struct media_pkt *pkt)
 {
 	bool is_video, key, jump, cut = false;
+	bool late;
 	int64_t out;
 	size_t est, pkt_est, ceiling;
 	int rc;
@@ -602,7 +648,25 @@ seg_mux_write(struct seg_mux *m, const struct media_pkt *pkt)
 		return -ENOBUFS;
 	}
 
-	out = map_dts(m, pkt, &jump);
+	out = map_dts(m, pkt, &jump, &late);
+	if (late && !is_video) {
+		/* An AAC frame behind the last one would overlap it: drop it. */
+		m->dropped++;
+		if (log_due(++m->n_audio_late))
+			log_warnx("seg_mux: audio timestamp %" PRId64 " ms went "
+			    "backwards: frame dropped (%" PRIu64 " so far)",
+			    pkt->dts_ms, m->n_audio_late);
+		return 0;
+	}
+	if (late) {
+		/* Video must keep decode order: keep the frame, 1 ms later. */
+		out = m->last_out[MEDIA_VIDEO] + 1;
+		m->last_out[MEDIA_VIDEO] = out;
+		if (log_due(++m->n_dts_fixed))
+			log_warnx("seg_mux: video timestamp %" PRId64 " ms went "
+			    "backwards: moved after the previous frame (%" PRIu64
+			    " so far)", pkt->dts_ms, m->n_dts_fixed);
+	}
 	if (jump) {
 		log_info("seg_mux: %s timestamp jump at %" PRId64 " ms, "
 		    "output continues at %" PRId64 " ms",
@@ -617,9 +681,24 @@ seg_mux_write(struct seg_mux *m, const struct media_pkt *pkt)
 	if (m->awaiting_key) {
 		if (!(is_video && key)) {
 			m->dropped++;
+			if (!is_video)
+				return 0;
+			if (!m->await_have) {
+				m->await_have = true;
+				m->await_ms = out;
+			} else if (m->p.keyframe_timeout_ms > 0 &&
+			    out - m->await_ms >= m->p.keyframe_timeout_ms) {
+				/* once per timeout: the encoder must be told */
+				log_warnx("seg_mux: no video keyframe for %" PRId64
+				    " ms: %" PRIu64 " packets dropped so far; "
+				    "check the encoder's keyframe interval",
+				    out - m->await_ms, m->dropped);
+				m->await_ms = out;
+			}
 			return 0;
 		}
 		m->awaiting_key = false;
+		m->await_have = false;
 	}
 
 	if (m->in_seg) {
@@ -630,6 +709,15 @@ seg_mux_write(struct seg_mux *m, const struct media_pkt *pkt)
 			cut = true;
 		else if (est + pkt_est > ceiling)
 			cut = true;  /* no keyframe in sight: protect memory */
+		else if (is_video && m->p.keyframe_timeout_ms > 0 &&
+		    out - m->seg_start_ms >= m->p.keyframe_timeout_ms) {
+			/* Once per timeout at most: each cut restarts the clock. */
+			log_warnx("seg_mux: no video keyframe for %" PRId64 " ms: "
+			    "cutting the segment without one (players may show "
+			    "artefacts; check the encoder's keyframe interval)",
+			    out - m->seg_start_ms);
+			cut = true;
+		}
 		if (cut && (rc = seal(m, out)) != 0)
 			goto fail;
 	}

@@ -9,7 +9,8 @@
  * Design (libavformat hlsenc.c): one long-lived muxer per stream writes into
  * a custom AVIOContext whose sink appends to the current segment's buffer.
  * A segment is cut before a video keyframe once the segment has reached the
- * target duration (audio-only streams cut on any frame); at the cut the
+ * target duration (audio-only streams cut on any frame), or on any video
+ * frame once keyframe_timeout_ms passed without a keyframe (logged); at the cut the
  * muxer's buffered PES data is flushed (av_write_frame(oc, NULL) + avio_flush),
  * so each segment holds exactly its own packets. TS segments start with
  * PAT/PMT (mpegts_flags=resend_headers); continuity counters run on across
@@ -18,10 +19,16 @@
  * are the init segment, and a fragment is flushed at each cut.
  *
  * Timestamps are input milliseconds (the session has unwrapped RTMP's 32-bit
- * clock). A jump backwards, or forwards by more than max_gap_ms, forces a cut;
- * the next segment is flagged discontinuous and the output timeline stays
- * monotonic. A segment's duration is the distance from its first packet to
- * the next segment's first packet (the last one: to its last packet plus one
+ * clock). A jump backwards by more than two frames or 100 ms, whichever is
+ * more, or forwards by more than max_gap_ms, forces a cut; the next segment
+ * is flagged discontinuous, starts at the next video keyframe, and the
+ * output timeline stays monotonic. A smaller step back is fixed up: a video
+ * frame is kept 1 ms after the previous one (decode order matters), an audio
+ * frame is dropped (it would overlap). A negative composition offset
+ * (pts < dts) is muxed with pts = dts. These are counted (seg_mux_get_stats)
+ * and logged at the first and every 1000th, not per packet. A segment's
+ * duration is the distance from its first packet to the next segment's
+ * first packet (the last one: to its last packet plus one
  * frame), in milliseconds, as EXTINF wants.
  *
  * Threading: a seg_mux is used by one thread at a time (the stream's RTMP
@@ -40,6 +47,8 @@ struct seg_mux_params {
 	enum seg_format format;
 	int64_t target_ms;        /* target segment duration, e.g. 2000 */
 	int64_t max_gap_ms;       /* a forward timestamp jump above this is a discontinuity; e.g. 5000 */
+	int64_t keyframe_timeout_ms;  /* video: cut without a keyframe after this long
+	                             (logged); 0: only at the size ceiling */
 	size_t seg_max_bytes;     /* a segment growing past this is cut at the next keyframe
 	                             and, at twice it, anywhere (protects memory) */
 	bool has_video;           /* H.264: avcc must be set */
@@ -90,6 +99,15 @@ int seg_mux_write(struct seg_mux *m, const struct media_pkt *pkt);
 /* Emit the segment in progress, if any (end of stream). */
 int seg_mux_finish(struct seg_mux *m);
 uint64_t seg_mux_dropped(const struct seg_mux *m);
+
+struct seg_mux_stats {
+	uint64_t dropped;         /* packets not muxed: before a keyframe, late audio */
+	uint64_t dts_fixed;       /* video moved after a DTS that went backwards */
+	uint64_t audio_late;      /* audio dropped for a DTS that went backwards */
+	uint64_t neg_cts;         /* video with pts < dts, muxed with pts = dts */
+	uint64_t segments;        /* emitted */
+};
+void seg_mux_get_stats(const struct seg_mux *m, struct seg_mux_stats *st);
 void seg_mux_free(struct seg_mux *m);  /* NULL-safe */
 
 #endif

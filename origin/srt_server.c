@@ -37,6 +37,7 @@
 #include "conf.h"
 #include "keys.h"
 #include "log.h"
+#include "metrics.h"
 #include "net.h"
 #include "srt_server.h"
 #include "srt_streamid.h"
@@ -205,6 +206,9 @@ on_listen(void *opaque, SRTSOCKET ns, int hsversion, const struct sockaddr *peer
 		why = SRT_REJX_DOWN;
 	} else if (atomic_load(&srv->n_active) >= (int)srv->n_pubs) {
 		log_info("refused: %zu SRT publishers already (srt_max_publishers)", srv->n_pubs);
+		why = SRT_REJX_OVERLOAD;
+	} else if ((long long)atomic_load(&metrics.publishers) >= srv->cfg->max_publishers) {
+		log_warnx("refused: max_publishers (%lld) reached", srv->cfg->max_publishers);
 		why = SRT_REJX_OVERLOAD;
 	} else if (streamid == NULL || streamid[0] == '\0') {
 		log_info("refused: no stream ID (use streamid=#!::r=<stream key>,m=publish)");

@@ -14,9 +14,16 @@
  * can serve an old segment under a reused name (RFC 8216 6.2.1 asks that a
  * URI not be reused for different content).
  *
+ * fMP4 init segments are named "<session id>-init<n>.mp4", n counting the
+ * packagers of the stream (a republish or a codec change starts a new one).
+ * Each segment holds a reference to its init segment, so an old init stays
+ * fetchable exactly as long as a segment that needs it.
+ *
  * Expiry. A segment that leaves the playlist window stays fetchable for
  * grace_ms (players and edges that loaded the previous playlist still ask
- * for it); an ended stream keeps its final playlist for grace_ms too.
+ * for it); an ended stream keeps its final playlist for grace_ms too. A
+ * stream waiting for its publisher (republish_grace_ms) is not ended yet:
+ * its window stays as it was, and grace_ms starts when the wait is over.
  */
 #include "config.h"
 
@@ -57,6 +64,8 @@ struct seg_entry {
 	int64_t pdt_ms;
 	bool disc;
 	int64_t expire_ms;        /* 0 while in the window */
+	struct blob *init;        /* fMP4: its init segment (a reference), or NULL */
+	char init_name[SEG_NAME_MAX];
 };
 
 struct stream {
@@ -64,6 +73,8 @@ struct stream {
 	struct stream_params p;
 	struct stream *next;      /* hash chain */
 	bool live;
+	bool waiting;             /* publisher gone; live playlist kept for republish_grace_ms */
+	bool some_not_key;        /* a segment did not start with a keyframe */
 	bool kicked;
 	bool next_disc;           /* next segment follows a discontinuity */
 	int64_t started_ms, ended_ms;
@@ -78,6 +89,7 @@ struct stream {
 	bool has_base;
 	struct blob *media_pl, *master_pl, *init;
 	char init_name[SEG_NAME_MAX];
+	unsigned n_inits;         /* init segments made: names the next one */
 	char codecs[64];
 	int width, height;
 	atomic_uint_fast64_t bytes_in;
@@ -225,15 +237,16 @@ rebuild_playlists_locked(struct stream *s)
 		pls[n].dur_ms = s->segs[i].dur_ms;
 		pls[n].pdt_ms = s->segs[i].pdt_ms;
 		pls[n].discontinuity = s->segs[i].disc;
+		pls[n].map_uri = s->segs[i].init ? s->segs[i].init_name : NULL;
 	}
 	if (n == 0)
 		return 0;  /* nothing to publish yet: never an empty live playlist */
 	pl.target_s = s->target_s;
 	pl.media_seq = s->segs[first].msn;
 	pl.disc_seq = s->disc_seq;
-	pl.map_uri = s->p.format == SEG_FMT_FMP4 ? s->init_name : NULL;
-	pl.independent = true;
-	pl.ended = !s->live;
+	pl.map_uri = s->p.format == SEG_FMT_FMP4 && s->init ? s->init_name : NULL;
+	pl.independent = !s->some_not_key;
+	pl.ended = !s->live && !s->waiting;
 	pl.segs = pls;
 	pl.n_segs = n;
 	buf_init(&b, 1 << 20);
@@ -250,7 +263,7 @@ rebuild_playlists_locked(struct stream *s)
 	 * playlist long enough to miss a segment (FIELD-NOTES: max-age=60 stalls
 	 * players). An ended playlist no longer changes.
 	 */
-	nb->max_age_s = s->live ? (s->target_s / 2 > 0 ? s->target_s / 2 : 1) : 30;
+	nb->max_age_s = !pl.ended ? (s->target_s / 2 > 0 ? s->target_s / 2 : 1) : 30;
 	set_blob(&s->media_pl, nb);
 	persist_write(s, "index.m3u8", nb);
 
@@ -261,7 +274,7 @@ rebuild_playlists_locked(struct stream *s)
 	var.width = s->width;
 	var.height = s->height;
 	buf_init(&b, 64 * 1024);
-	rc = playlist_write_master(&b, &var, 1, true);
+	rc = playlist_write_master(&b, &var, 1, !s->some_not_key);
 	if (rc != 0) {
 		buf_fini(&b);
 		return rc;
@@ -283,9 +296,14 @@ static void
 stream_free_locked(struct stream *s, bool remove_files)
 {
 	for (size_t i = 0; i < s->n_segs; i++) {
-		if (remove_files)
+		if (remove_files) {
 			persist_remove(s, s->segs[i].name);
+			if (s->segs[i].init && s->segs[i].init != s->init &&
+			    (i + 1 == s->n_segs || s->segs[i + 1].init != s->segs[i].init))
+				persist_remove(s, s->segs[i].init_name);
+		}
 		blob_unref(s->segs[i].blob);
+		blob_unref(s->segs[i].init);
 	}
 	if (s->p.persist_dir && remove_files) {
 		persist_remove(s, "index.m3u8");
@@ -322,11 +340,38 @@ stream_registry_fini(void)
 	pthread_mutex_unlock(&reg_lock);
 }
 
+/* A waiting stream gets its publisher back. Locked. */
+static void
+resume_locked(struct stream *s, const struct stream_params *p)
+{
+	memcpy(s->p.peer, p->peer, sizeof(s->p.peer));
+	s->p.key_id = p->key_id;
+	s->p.customer_id = p->customer_id;
+	s->live = true;
+	s->waiting = false;
+	s->kicked = false;
+	s->ended_ms = 0;
+	/* RFC 8216 6.2.2: the new publisher's media is a new timeline */
+	s->next_disc = true;
+	log_info("publisher back within the republish grace: the playlist "
+	    "continues after media sequence %llu, with a discontinuity",
+	    (unsigned long long)(s->next_msn ? s->next_msn - 1 : 0));
+}
+
 struct stream *
 stream_publish(const struct stream_params *p)
 {
 	struct stream *s, *old;
 	uint32_t rnd = 0;
+
+	pthread_mutex_lock(&reg_lock);
+	old = find_locked(p->name);
+	if (old && old->waiting && strcmp(old->p.customer, p->customer) == 0) {
+		resume_locked(old, p);
+		pthread_mutex_unlock(&reg_lock);
+		return old;
+	}
+	pthread_mutex_unlock(&reg_lock);
 
 	s = xcalloc(1, sizeof(*s));
 	if (s == NULL)
@@ -347,11 +392,17 @@ stream_publish(const struct stream_params *p)
 	snprintf(s->sid, sizeof(s->sid), "%llx%08x", (unsigned long long)s->started_ms, rnd);
 	s->target_s = playlist_target_duration(p->target_ms);
 	s->prev_rate_ms = s->started_ms;
-	if (s->p.format == SEG_FMT_FMP4)
-		snprintf(s->init_name, sizeof(s->init_name), "%s-init.mp4", s->sid);
 
 	pthread_mutex_lock(&reg_lock);
 	old = find_locked(p->name);
+	if (old && old->waiting && strcmp(old->p.customer, p->customer) == 0) {
+		/* it started waiting while we allocated */
+		resume_locked(old, p);
+		pthread_mutex_unlock(&reg_lock);
+		free((char *)s->p.persist_dir);
+		free(s);
+		return old;
+	}
 	if (old && old->live) {
 		pthread_mutex_unlock(&reg_lock);
 		free((char *)s->p.persist_dir);
@@ -410,6 +461,9 @@ stream_set_init(struct stream *s, const uint8_t *data, size_t len)
 	b->max_age_s = 86400;
 	b->immutable = 1;
 	pthread_mutex_lock(&reg_lock);
+	/* A new name for every init: caches must never mix two under one URI. */
+	snprintf(s->init_name, sizeof(s->init_name), "%s-init%u.mp4", s->sid,
+	    s->n_inits++);
 	set_blob(&s->init, b);
 	persist_write(s, s->init_name, b);
 	pthread_mutex_unlock(&reg_lock);
@@ -452,8 +506,15 @@ stream_add_segment(void *arg, struct seg_out *so)
 	snprintf(e->name, sizeof(e->name), "%s-%llu.%s", s->sid,
 	    (unsigned long long)e->msn, s->p.format == SEG_FMT_FMP4 ? "m4s" : "ts");
 	e->dur_ms = so->dur_ms > 0 ? so->dur_ms : 1;
+	/* RFC 8216 4.3.5.1: INDEPENDENT-SEGMENTS only while it is true */
+	if (!so->starts_with_key)
+		s->some_not_key = true;
 	e->disc = so->discontinuity || s->next_disc;
 	s->next_disc = false;
+	if (s->p.format == SEG_FMT_FMP4 && s->init) {
+		e->init = blob_ref(s->init);
+		memcpy(e->init_name, s->init_name, sizeof(e->init_name));
+	}
 	/*
 	 * Program date-time: wall clock at the segment's media time. The first
 	 * segment anchors media time to the wall clock at its arrival minus its
@@ -501,14 +562,50 @@ stream_add_segment(void *arg, struct seg_out *so)
 	return rc;
 }
 
-void
-stream_unpublish(struct stream *s)
+/* The wait is over (or was never wanted): EXT-X-ENDLIST. Locked. */
+static void
+end_locked(struct stream *s, int64_t now, const char *why)
 {
-	pthread_mutex_lock(&reg_lock);
 	s->live = false;
-	s->ended_ms = clock_wall_ms();
+	s->waiting = false;
+	s->ended_ms = now;
 	if (rebuild_playlists_locked(s) != 0)
-		log_warnx("could not write the final playlist");
+		log_warnx("%s: could not write the final playlist", s->p.name);
+	if (why)
+		log_info("%s: stream ended (%s)", s->p.name, why);
+}
+
+void
+stream_unpublish(struct stream *s, bool final)
+{
+	int64_t now = clock_wall_ms();
+
+	pthread_mutex_lock(&reg_lock);
+	if (final || s->p.republish_grace_ms <= 0 || s->kicked) {
+		end_locked(s, now, NULL);
+	} else {
+		s->live = false;
+		s->waiting = true;
+		s->ended_ms = now;
+		/* the last segment may have come in since: the playlist stays live */
+		if (rebuild_playlists_locked(s) != 0)
+			log_warnx("could not write the playlist");
+		log_info("publisher gone: the playlist stays live for %lld ms "
+		    "in case it returns", (long long)s->p.republish_grace_ms);
+	}
+	pthread_mutex_unlock(&reg_lock);
+}
+
+void
+stream_registry_end_all(void)
+{
+	int64_t now = clock_wall_ms();
+
+	pthread_mutex_lock(&reg_lock);
+	for (int i = 0; i < N_BUCKETS; i++)
+		for (struct stream *s = buckets[i]; s; s = s->next)
+			if (s->waiting)
+				end_locked(s, now, "the origin is stopping");
 	pthread_mutex_unlock(&reg_lock);
 }
 
@@ -529,11 +626,17 @@ stream_get_object(const char *name, const char *object, struct acct_customer **a
 	else if (s->init && strcmp(object, s->init_name) == 0)
 		b = s->init;
 	else
-		for (size_t i = 0; i < s->n_segs; i++)
+		for (size_t i = 0; i < s->n_segs; i++) {
 			if (strcmp(s->segs[i].name, object) == 0) {
 				b = s->segs[i].blob;
 				break;
 			}
+			/* an earlier packager's init, still needed by this segment */
+			if (s->segs[i].init && strcmp(s->segs[i].init_name, object) == 0) {
+				b = s->segs[i].init;
+				break;
+			}
+		}
 	if (b)
 		blob_ref(b);
 	if (b && acct)
@@ -560,6 +663,7 @@ stream_list(struct stream_info *out, size_t max)
 			memcpy(si->peer, s->p.peer, sizeof(si->peer));
 			si->key_id = s->p.key_id;
 			si->live = s->live;
+			si->waiting = s->waiting;
 			si->started_ms = s->started_ms;
 			si->bytes_in = atomic_load(&s->bytes_in);
 			si->bitrate_bps = s->bitrate_bps;
@@ -591,9 +695,13 @@ stream_kick_key(int64_t key_id)
 {
 	pthread_mutex_lock(&reg_lock);
 	for (int i = 0; i < N_BUCKETS; i++)
-		for (struct stream *s = buckets[i]; s; s = s->next)
+		for (struct stream *s = buckets[i]; s; s = s->next) {
 			if (s->live && s->p.key_id == key_id)
 				s->kicked = true;
+			/* a revoked key cannot come back: end the wait now */
+			if (s->waiting && s->p.key_id == key_id)
+				end_locked(s, clock_wall_ms(), "its key was revoked");
+		}
 	pthread_mutex_unlock(&reg_lock);
 }
 
@@ -611,6 +719,7 @@ stream_is_kicked(const struct stream *s)
 void
 stream_registry_sweep(int64_t now)
 {
+	log_ctx_clear();   /* not any one session's: the lines name their stream */
 	pthread_mutex_lock(&reg_lock);
 	for (int i = 0; i < N_BUCKETS; i++) {
 		struct stream **pp = &buckets[i];
@@ -629,15 +738,25 @@ stream_registry_sweep(int64_t now)
 			}
 			while (drop < s->n_segs && s->segs[drop].expire_ms != 0 &&
 			    s->segs[drop].expire_ms <= now) {
-				persist_remove(s, s->segs[drop].name);
-				blob_unref(s->segs[drop].blob);
+				struct seg_entry *e = &s->segs[drop];
+
+				persist_remove(s, e->name);
+				/* the last segment using an earlier packager's init */
+				if (e->init && e->init != s->init &&
+				    (drop + 1 == s->n_segs || s->segs[drop + 1].init != e->init))
+					persist_remove(s, e->init_name);
+				blob_unref(e->blob);
+				blob_unref(e->init);
 				drop++;
 			}
 			if (drop) {
 				memmove(s->segs, s->segs + drop, (s->n_segs - drop) * sizeof(*s->segs));
 				s->n_segs -= drop;
 			}
-			if (!s->live && now - s->ended_ms >= s->p.grace_ms) {
+			if (s->waiting && now - s->ended_ms >= s->p.republish_grace_ms)
+				end_locked(s, now, "its publisher did not return "
+				    "within the republish grace");
+			if (!s->live && !s->waiting && now - s->ended_ms >= s->p.grace_ms) {
 				*pp = s->next;
 				stream_free_locked(s, true);
 				continue;

@@ -10,8 +10,17 @@
  * lock and send it after releasing the lock, so a segment that leaves the
  * window is freed only when its last response is done.
  *
- * After the publisher stops, the stream stays as "ended" (its playlist has
- * EXT-X-ENDLIST) until the grace period passes, then it is removed.
+ * Continuity. When the publisher goes away the stream first waits for it
+ * (republish_grace_ms): the playlist stays live, without EXT-X-ENDLIST, so
+ * players keep polling. A publisher of the same customer that comes back
+ * with the same stream name within that time continues the same playlist:
+ * the media sequence runs on, the first new segment carries
+ * EXT-X-DISCONTINUITY, segment names stay unique (the session id is kept and
+ * sequence numbers never repeat) and fMP4 gets a new init segment under a
+ * new name. When the wait passes, the stream ends: its playlist gets
+ * EXT-X-ENDLIST and stays for grace_ms, then the stream is removed. A
+ * revoked key, a zero republish_grace_ms and the origin's shutdown end the
+ * stream at once.
  */
 #ifndef CDN_STREAM_H
 #define CDN_STREAM_H
@@ -36,6 +45,7 @@ struct stream_params {
 	int64_t target_ms;                  /* segment target duration */
 	unsigned window;                    /* segments in the live playlist */
 	int64_t grace_ms;                   /* how long segments and ended playlists outlive the window */
+	int64_t republish_grace_ms;         /* how long a stream waits for its publisher to return */
 	const char *persist_dir;            /* also write segments here, or NULL */
 };
 
@@ -44,7 +54,8 @@ struct stream_info {
 	char customer[KEYS_NAME_MAX + 1];
 	int64_t key_id;
 	char peer[64];
-	bool live;                          /* false once ended */
+	bool live;                          /* a publisher is sending */
+	bool waiting;                       /* publisher gone, waiting for it to return */
 	int64_t started_ms;                 /* Unix ms */
 	uint64_t bytes_in;                  /* media bytes received */
 	uint64_t bitrate_bps;               /* ingest, over the last segments */
@@ -59,8 +70,11 @@ void stream_registry_fini(void);
 
 /*
  * Claim name for a new publisher. Returns the stream, or NULL with errno
- * EBUSY when a live publisher holds the name. An ended stream of that name
- * is replaced (its blobs stay valid for responses in flight).
+ * EBUSY when a live publisher holds the name. A stream of that name waiting
+ * for its publisher (same customer) is continued: p's peer and key replace
+ * the old ones, and the next segment follows a discontinuity. An ended
+ * stream of that name is replaced (its blobs stay valid for responses in
+ * flight).
  */
 struct stream *stream_publish(const struct stream_params *p);
 /* Set codec facts once the sequence headers are known (for the master playlist). */
@@ -69,14 +83,23 @@ void stream_set_codecs(struct stream *s, const char *codecs, int width, int heig
 void stream_add_bytes_in(struct stream *s, uint64_t n);
 /* A seg_mux_emit_cb: add the segment to the window, rebuild the playlists. arg is the stream. */
 int stream_add_segment(void *arg, struct seg_out *seg);
-/* fMP4: set the init segment (copied). */
+/*
+ * fMP4: set the init segment of a new packager (copied). Each call makes a
+ * new init segment with a new name; segments added after it refer to it.
+ */
 int stream_set_init(struct stream *s, const uint8_t *data, size_t len);
 /* The next segment follows a discontinuity (the packager was restarted). */
 void stream_mark_discontinuity(struct stream *s);
 /* The stream's own name, for log context. */
 const char *stream_name(const struct stream *s);
-/* The publisher is gone: write EXT-X-ENDLIST. The caller must not use s after. */
-void stream_unpublish(struct stream *s);
+/*
+ * The publisher is gone. final: end the stream now (EXT-X-ENDLIST), as for a
+ * revoked key; otherwise wait republish_grace_ms for it to return first.
+ * The caller must not use s after.
+ */
+void stream_unpublish(struct stream *s, bool final);
+/* End every stream waiting for its publisher (the origin is stopping). */
+void stream_registry_end_all(void);
 
 /*
  * Look up an object of a stream for HTTP: "index.m3u8", "master.m3u8",

@@ -26,7 +26,9 @@ const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-ru
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
   '--autoplay-policy=no-user-gesture-required'];
 
-export async function launch() {
+// opts.home: a HOME for the browser (its NSS certificate store lives in
+// HOME/.pki/nssdb: that is how a test makes it trust a test CA).
+export async function launch(opts = {}) {
   let pw;
   try {
     pw = require('playwright-core');
@@ -42,6 +44,7 @@ export async function launch() {
   const profile = mkdtempSync(join(tmpdir(), 'cdn-chromium-'));
   const ctx = await pw.chromium.launchPersistentContext(profile, {
     executablePath: exe, headless: true, args: FLAGS, viewport: { width: 1100, height: 800 },
+    env: opts.home ? { ...process.env, HOME: opts.home } : process.env,
   });
   ctx.cleanup = async () => {
     await ctx.close().catch(() => {});

@@ -100,6 +100,19 @@ nbad=0
 i=0; while [ $i -lt 20 ]; do poke_ok "$T_DIR/garb.$i" >/dev/null || nbad=$((nbad + 1)); i=$((i + 1)); done
 check "20 concurrent garbage connections all closed at once ($nbad failed)" test $nbad -eq 0
 
+# ---- bad media from a publisher: skipped, logged once per kind, kept ---------
+KEY3=$(new_key acme badmedia)
+"$POKE" 127.0.0.1 "$RTMP_PORT" bad-media "$KEY3" >"$T_DIR/poke.bad-media" 2>&1; echo "exit $?" >>"$T_DIR/poke.bad-media"
+check "bad media is skipped and its publisher kept (still answered)" poke_ok "$T_DIR/poke.bad-media"
+for what in 'malformed video tag of' 'H.264 video without a (valid) AVC sequence header' \
+    'malformed AVC sequence header' 'malformed audio tag of' \
+    'AAC audio without a (valid) AudioSpecificConfig' 'malformed AAC sequence header'; do
+	n=$(grep -cF "badmedia] $what" "$ORIGIN_LOG")
+	check "logged once, with the stream name: $what ($n)" test "$n" -eq 1
+done
+check "all 350 bad media packets counted ($(metric cdn_origin_media_skipped_total))" \
+	metric_is cdn_origin_media_skipped_total 350
+
 # ---- the origin and the good stream survived -------------------------------
 check "the origin is still running" kill -0 "$ORIGIN_PID"
 check "the good publisher is still connected" kill -0 "$GOOD_PUB"

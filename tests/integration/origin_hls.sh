@@ -5,7 +5,9 @@
 . "$top_srcdir/tests/lib/itest.sh"
 need "$FFMPEG" "$FFPROBE" curl
 
-start_origin o -o playlist_window=6 -o segment_target=2s
+# republish_grace=0: this test checks that the playlist ends as soon as the
+# publisher goes (the wait for a returning publisher is origin_republish.sh's).
+start_origin o -o playlist_window=6 -o segment_target=2s -o republish_grace=0
 KEY=$(new_key acme cam1)
 check "a key was created" test -n "$KEY"
 make_media "$T_DIR/in.flv" 40

@@ -11,7 +11,9 @@ if [ ! -x "$PUB" ]; then
 	echo "FAIL: tests/tools/librtmp_publish was not built: install librtmp-dev (scripts/setup does) and re-run configure"
 	echo "0 passed, 1 failed"; exit 1
 fi
-start_origin o -o log_level=debug
+# republish_grace=0: this test checks that the playlist ends as soon as the
+# publisher goes (the wait for a returning publisher is origin_republish.sh's).
+start_origin o -o log_level=debug -o republish_grace=0
 KEY=$(new_key acme obs)
 make_media "$T_DIR/in.flv" 20
 "$PUB" "$T_DIR/in.flv" "rtmp://127.0.0.1:$RTMP_PORT/live/$KEY" 10 >"$T_DIR/pub.log" 2>&1 &

@@ -8,7 +8,9 @@
 need "$FFMPEG" "$FFPROBE" curl
 
 N=20
-start_origin o -o publisher_idle_timeout=3s
+# republish_grace=0: this test checks that the playlist ends as soon as the
+# publisher goes (the wait for a returning publisher is origin_republish.sh's).
+start_origin o -o publisher_idle_timeout=3s -o republish_grace=0
 make_media "$T_DIR/in.flv" 60
 i=1
 while [ $i -le $N ]; do

@@ -12,7 +12,7 @@ need "$FFMPEG" "$FFPROBE" curl python3
 
 IDLE_S=3
 RELAY="$top_srcdir/tests/tools/udp_relay.py"
-start_origin o -o rtp_address=127.0.0.1 -o publisher_idle_timeout=${IDLE_S}s -o segment_grace=30s
+start_origin o -o rtp_address=127.0.0.1 -o publisher_idle_timeout=${IDLE_S}s -o segment_grace=30s -o republish_grace=0
 O_DATA=$ORIGIN_DATA
 
 K1=$(new_key acme ts1)
@@ -152,7 +152,7 @@ wait "$ORIGIN_PID"
 check "the origin exits 0 on SIGTERM with RTP ingests listening" test $? -eq 0
 LOG1=$ORIGIN_LOG
 mv "$ORIGIN_LOG" "$T_DIR/o.first.log"; LOG1="$T_DIR/o.first.log"
-start_origin o -o rtp_address=127.0.0.1 -o publisher_idle_timeout=${IDLE_S}s -o segment_grace=30s
+start_origin o -o rtp_address=127.0.0.1 -o publisher_idle_timeout=${IDLE_S}s -o segment_grace=30s -o republish_grace=0
 check "ts1's RTP ingest is back after a restart" sh -c "\"$CDNCTL_BIN\" -u '$ORIGIN_URL' --token-file '$TOKEN_FILE' key rtp-show $ID1 | cmp -s - '$T_DIR/ts1.sdp'"
 "$FFMPEG" -nostdin -loglevel warning -re -i "$T_DIR/in.flv" -t 6 -c copy -f rtp_mpegts "rtp://127.0.0.1:$P1" >"$T_DIR/ts1c.log" 2>&1 &
 S1=$!; track $S1

@@ -16,7 +16,7 @@ need "$FFMPEG" "$FFPROBE" curl python3
 }
 
 IDLE_S=3
-start_origin o -o publisher_idle_timeout=${IDLE_S}s -o segment_grace=20s
+start_origin o -o publisher_idle_timeout=${IDLE_S}s -o segment_grace=20s -o republish_grace=0
 check "the log names the SRT port" test -n "$SRT_PORT"
 O1_URL=$ORIGIN_URL; O1_LOG=$ORIGIN_LOG; O1_SRT=$SRT_PORT; O1_PID=$ORIGIN_PID
 

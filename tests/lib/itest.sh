@@ -84,11 +84,14 @@ start_origin() {
 	ORIGIN_DATA="$T_DIR/$name"
 	ORIGIN_LOG="$T_DIR/$name.log"
 	mkdir -p "$ORIGIN_DATA"
+	# Empty the log first: a restart under the same name must not find the
+	# previous run's "HTTP on port" line before the child truncates the file.
+	: >"$ORIGIN_LOG"
 	"$ORIGIN_BIN" -o rtmp_listen=127.0.0.1:0 -o http_listen=127.0.0.1:0 \
 		-o srt_listen=127.0.0.1:0 -o data_dir="$ORIGIN_DATA" "$@" >"$ORIGIN_LOG" 2>&1 &
 	ORIGIN_PID=$!
 	track $ORIGIN_PID
-	if ! wait_until 10 grep -q "HTTP on port" "$ORIGIN_LOG"; then
+	if ! wait_until 10 grep -q "HTTP on port [0-9]" "$ORIGIN_LOG"; then
 		echo "origin did not start:"; cat "$ORIGIN_LOG"
 		bad "origin starts"; t_done
 	fi
@@ -151,12 +154,13 @@ start_edge() {
 	name=$1; up=$2; shift 2
 	EDGE_LOG="$T_DIR/$name.log"
 	EDGE_ACCESS="$T_DIR/$name.access"
+	: >"$EDGE_LOG"
 	"$EDGE_BIN" -o http_listen=127.0.0.1:0 -o upstream="$up" \
 		-o drain_file="$T_DIR/$name.drain" -o accounting_db="$T_DIR/$name.acct.db" \
 		-o node_name="$name" "$@" >"$EDGE_ACCESS" 2>"$EDGE_LOG" &
 	EDGE_PID=$!
 	track $EDGE_PID
-	if ! wait_until 10 grep -q "HTTP on port" "$EDGE_LOG"; then
+	if ! wait_until 10 grep -q "HTTP on port [0-9]" "$EDGE_LOG"; then
 		echo "edge did not start:"; cat "$EDGE_LOG"
 		bad "edge $name starts"; t_done
 	fi

@@ -1146,6 +1146,68 @@ out:
 	return rc;
 }
 
+/*
+ * Bad media after a good publish(KEY): FLV tags too short to parse, H.264
+ * and AAC frames before any sequence header, and malformed sequence headers
+ * (a truncated avcC, a one-byte AudioSpecificConfig), each ROUNDS times
+ * (Adobe FLV 10.1 E.4.2.1 VIDEODATA / AVCVIDEOPACKET, E.4.2.2 AUDIODATA /
+ * AACAUDIODATA). The origin skips them and keeps the publisher: a call
+ * afterwards is still answered. Then deleteStream.
+ */
+static int
+sc_bad_media(const char *arg)
+{
+	static const struct {
+		uint8_t type;
+		uint8_t body[12];
+		size_t len;
+	} bad[] = {
+		{ RTMP_MSG_VIDEO, { 0x17 }, 1 },                       /* no AVC packet type */
+		{ RTMP_MSG_VIDEO, { 0x17, 0x01, 0, 0 }, 4 },           /* cts cut short */
+		{ RTMP_MSG_VIDEO, { 0x17, 0x01, 0, 0, 0, 0, 0, 0, 1, 0x65 }, 10 },  /* NALU, no header */
+		{ RTMP_MSG_VIDEO, { 0x17, 0x00, 0, 0, 0, 0x01, 0x42 }, 7 },        /* avcC cut short */
+		{ RTMP_MSG_AUDIO, { 0xaf }, 1 },                       /* no AAC packet type */
+		{ RTMP_MSG_AUDIO, { 0xaf, 0x01, 0x21, 0x10, 0x04 }, 5 },  /* raw AAC, no ASC */
+		{ RTMP_MSG_AUDIO, { 0xaf, 0x00, 0x12 }, 3 },           /* ASC of one byte */
+	};
+	struct poke p;
+	uint32_t ts = 0;
+	int rc = 1;
+
+	if (arg == NULL || *arg == '\0')
+		return fail("bad-media needs a KEY") + 1;
+	if (poke_connected(&p) != 0)
+		goto out;
+	if (poke_publish(&p, arg, 2, "NetStream.Publish.Start") != 0)
+		goto out;
+	for (int round = 0; round < 50; round++) {
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			rc = rtmp_chunk_write(&p.wr, &p.out, 6, ts, bad[i].type, PUBLISH_MSID,
+			    bad[i].body, bad[i].len);
+			if (rc == 0)
+				rc = send_out(&p);
+			if (rc != 0) {
+				rc = fail("sending bad media: %s", strerror(-rc));
+				goto out;
+			}
+		}
+		ts += 40;
+	}
+	/* Still connected and served: a call gets its answer. */
+	if ((rc = send_call(&p, 0, "_checkbw", 9, NULL, NULL)) == 0)
+		rc = poke_expect_txn(&p, "_result", NULL, 9, READ_TIMEOUT_MS);
+	if (rc != 0) {
+		rc = fail("after bad media: no answer (%s; replies: %s)",
+		    rc == -EPIPE ? "closed" : strerror(-rc), p.seen);
+		goto out;
+	}
+	rc = send_call(&p, PUBLISH_MSID, "deleteStream", 10, NULL, NULL);
+	rc = rc ? fail("deleteStream: %s", strerror(-rc)) : pass("bad media skipped, still publishing");
+out:
+	poke_close(&p);
+	return rc;
+}
+
 /* publish(KEY) twice on one connection: the second is refused with an
  * error status and the connection closes; the stream published by the first
  * must end with it (publish-ok KEY afterwards shows the key is free). */
@@ -1278,6 +1340,7 @@ static const struct {
 	{ "half-open", sc_half_open, "[SECS] connect, then idle: closed by the deadline" },
 	{ "deaf", sc_deaf, "[SECS] flood pings, never read: dropped (bounded send buffer)" },
 	{ "publish-ok", sc_publish_ok, "KEY publish (no media), Publish.Start" },
+	{ "bad-media", sc_bad_media, "KEY publish, then malformed and headerless FLV media: skipped, kept" },
 	{ "publish-twice", sc_publish_twice, "KEY publish twice on one connection: refused, closed" },
 	{ "refused", sc_refused, "over the connection limit: closed, no answer" },
 	{ "connect-ok", sc_connect_ok, "control: connect and createStream answered" },

@@ -186,6 +186,39 @@ t_live_fmp4(void)
 	return 0;
 }
 
+/*
+ * A republish (or codec change) in fMP4: the new packager's init segment
+ * is named per segment; EXT-X-MAP is written again, after the
+ * discontinuity, only where it changes, and the version stays 6 even with
+ * no playlist-wide map.
+ */
+static int
+t_map_change(void)
+{
+	static const struct pl_seg segs[] = {
+		{ "s-7.m4s", 2000, PDT0, false, "s-init0.mp4" },
+		{ "s-8.m4s", 2000, PDT0 + 2000, false, "s-init0.mp4" },
+		{ "s-9.m4s", 2000, PDT0 + 9000, true, "s-init1.mp4" },
+		{ "s-10.m4s", 2000, PDT0 + 11000, false, "s-init1.mp4" },
+	};
+	struct pl_media pl = { .target_s = 2, .media_seq = 7, .disc_seq = 2,
+		.independent = true, .segs = segs, .n_segs = 4 };
+	struct pl_seg bad = { "a.m4s", 2000, 0, false, "i\"nit.mp4" };
+	struct buf b;
+
+	buf_init(&b, 4096);
+	CHECK_INT(playlist_write_media(&b, &pl), 0);
+	CHECK_INT(golden("map_change.m3u8", &b), 0);
+	buf_fini(&b);
+	/* a quote in a per-segment map URI would end the attribute: refused */
+	pl.segs = &bad;
+	pl.n_segs = 1;
+	buf_init(&b, 4096);
+	CHECK_INT(playlist_write_media(&b, &pl), -EINVAL);
+	buf_fini(&b);
+	return 0;
+}
+
 static int
 t_ended(void)
 {
@@ -378,8 +411,8 @@ t_scripted_discontinuity(void)
 	};
 	struct script_out o = { .n = 0 };
 	struct seg_mux *m;
-	struct pl_seg segs[32];
-	char uris[32][16];
+	struct pl_seg segs[32] = { 0 };
+	char uris[32][32];  /* room for any size_t: -Wformat-truncation */
 	struct pl_media pl = { 0 };
 	struct buf b;
 	int64_t max_dur = 0;
@@ -445,6 +478,7 @@ main(void)
 	RUN(t_pdt);
 	RUN(t_live_ts);
 	RUN(t_live_fmp4);
+	RUN(t_map_change);
 	RUN(t_ended);
 	RUN(t_master);
 	RUN(t_ceiling);

@@ -177,6 +177,8 @@ struct feed {
 	bool clear_keys_after0;   /* mark only the first keyframe as key */
 	bool audio_before_key;    /* send the first audio packet with a later
 	                             dts ahead of each keyframe */
+	bool neg_cts;             /* video with pts > dts gets cts -40 instead */
+	int64_t base_ms;          /* added to every dts (e.g. near 2^32) */
 	size_t fed_video, fed_audio;
 };
 
@@ -257,8 +259,10 @@ run_mux(const struct input *in, const struct seg_mux_params *p, struct feed *f,
 			continue;
 		memset(&mp, 0, sizeof(mp));
 		mp.kind = ip->kind;
-		mp.dts_ms = ip->dts;
+		mp.dts_ms = ip->dts + (f != NULL ? f->base_ms : 0);
 		mp.cts_ms = (int32_t)ip->cts;
+		if (f != NULL && f->neg_cts && ip->kind == MEDIA_VIDEO && ip->cts > 0)
+			mp.cts_ms = -40;
 		mp.is_key = ip->key;
 		if (ip->kind == MEDIA_VIDEO && ip->key && n_keys++ > 0 && f != NULL &&
 		    f->clear_keys_after0)
@@ -657,6 +661,178 @@ jump_case(enum seg_format fmt, int64_t shift_ms)
 }
 
 static int t_ts_jump_forward(void) { return jump_case(SEG_FMT_TS, 60000); }
+/* backwards by more than two frames: a new timeline too */
+static int t_ts_jump_back_small(void) { return jump_case(SEG_FMT_TS, -1000); }
+static int t_fmp4_jump_backward(void) { return jump_case(SEG_FMT_FMP4, -60000); }
+
+/*
+ * Past 2^32 ms (where RTMP's 32-bit clock wraps; the session unwraps it):
+ * dts from 2^32 - 5000 ms on, so the stream crosses 2^32 at 5 s. Nothing
+ * changes: the same segments, contiguous, no discontinuity, decodable.
+ */
+static int
+wrap_case(enum seg_format fmt)
+{
+	struct seg_mux_params p;
+	struct feed f = { .shift_at = INT64_MAX,
+		.base_ms = (INT64_C(1) << 32) - 5000 };
+	struct segs s;
+	struct probe pr;
+	size_t i;
+
+	params_for(&in, &p, fmt, true, true);
+	CHECK_INT(run_mux(&in, &p, &f, &s), 0);
+	if (check_av_timeline(&s))
+		return 1;
+	CHECK(s.v[0].start_ms >= (INT64_C(1) << 32) - 5000);
+	CHECK(s.v[s.n - 1].start_ms > (INT64_C(1) << 32));
+	for (i = 0; i < s.n; i++) {
+		if (fmt == SEG_FMT_TS)
+			CHECK_INT(probe_mem(s.v[i].data, s.v[i].len, "mpegts", &pr), 0);
+		else
+			CHECK_INT(probe_fmp4(&s, i, &pr), 0);
+		CHECK(pr.decoded);
+	}
+	free_segs(&s);
+	return 0;
+}
+
+static int t_ts_wrap(void) { return wrap_case(SEG_FMT_TS); }
+static int t_fmp4_wrap(void) { return wrap_case(SEG_FMT_FMP4); }
+
+/*
+ * A step back of 60 ms at 5 s (within the 100 ms of misordering): no
+ * discontinuity and no cut; video frames are moved up (kept), late audio
+ * frames are dropped, both counted; every segment still decodes.
+ */
+static int
+step_back_case(enum seg_format fmt)
+{
+	struct seg_mux_params p;
+	struct feed f = { .shift_at = 5000, .shift_ms = -60 };
+	struct seg_mux_stats st;
+	struct segs s;
+	struct probe pr;
+	size_t i, nv = 0;
+
+	params_for(&in, &p, fmt, true, true);
+	CHECK_INT(run_mux(&in, &p, &f, &s), 0);
+	seg_mux_get_stats(s.m, &st);
+	CHECK(st.dts_fixed >= 1 && st.dts_fixed <= 2);
+	CHECK(st.audio_late >= 1 && st.audio_late <= 4);
+	CHECK_INT(st.dropped, st.audio_late);
+	/* the 6 s keyframe now comes 1940 ms into its segment: no cut there */
+	CHECK_INT(s.n, in.n_keys - 1);
+	for (i = 0; i < s.n; i++) {
+		CHECK(!s.v[i].discontinuity);
+		CHECK(s.v[i].starts_with_key);
+		if (fmt == SEG_FMT_TS)
+			CHECK_INT(probe_mem(s.v[i].data, s.v[i].len, "mpegts", &pr), 0);
+		else
+			CHECK_INT(probe_fmp4(&s, i, &pr), 0);
+		CHECK(pr.decoded);
+		nv += pr.n_video;
+	}
+	CHECK_INT(nv, f.fed_video);  /* no video frame lost */
+	free_segs(&s);
+	return 0;
+}
+
+static int t_ts_step_back(void) { return step_back_case(SEG_FMT_TS); }
+static int t_fmp4_step_back(void) { return step_back_case(SEG_FMT_FMP4); }
+
+/*
+ * A forward gap of 3 s: below max_gap_ms (5 s) it is a gap in the media, not
+ * a new timeline (no discontinuity); with max_gap_ms at 2 s it is one.
+ */
+static int
+gap_case(int64_t max_gap_ms, size_t want_disc)
+{
+	struct seg_mux_params p;
+	struct feed f = { .shift_at = 5000, .shift_ms = 3000 };
+	struct segs s;
+	size_t i, n_disc = 0;
+
+	params_for(&in, &p, SEG_FMT_TS, true, true);
+	p.max_gap_ms = max_gap_ms;
+	CHECK_INT(run_mux(&in, &p, &f, &s), 0);
+	for (i = 0; i < s.n; i++)
+		n_disc += s.v[i].discontinuity;
+	CHECK_INT(n_disc, want_disc);
+	free_segs(&s);
+	return 0;
+}
+
+static int t_gap_below_max(void) { return gap_case(5000, 0); }
+static int t_gap_above_max(void) { return gap_case(2000, 1); }
+
+/*
+ * Negative composition offsets (pts < dts, which no muxer takes): the frames
+ * are muxed with pts = dts and counted; nothing is dropped and every segment
+ * decodes.
+ */
+static int
+neg_cts_case(enum seg_format fmt)
+{
+	struct seg_mux_params p;
+	struct feed f = { .shift_at = INT64_MAX, .neg_cts = true };
+	struct seg_mux_stats st;
+	struct segs s;
+	struct probe pr;
+	size_t i, nv = 0;
+
+	params_for(&in, &p, fmt, true, true);
+	CHECK_INT(run_mux(&in, &p, &f, &s), 0);
+	seg_mux_get_stats(s.m, &st);
+	CHECK(st.neg_cts > 50);  /* the B-frame input has many */
+	CHECK_INT(st.dropped, 0);
+	CHECK_INT(s.n, in.n_keys);
+	for (i = 0; i < s.n; i++) {
+		CHECK(!s.v[i].discontinuity);
+		if (fmt == SEG_FMT_TS)
+			CHECK_INT(probe_mem(s.v[i].data, s.v[i].len, "mpegts", &pr), 0);
+		else
+			CHECK_INT(probe_fmp4(&s, i, &pr), 0);
+		CHECK(pr.decoded);
+		nv += pr.n_video;
+	}
+	CHECK_INT(nv, f.fed_video);
+	free_segs(&s);
+	return 0;
+}
+
+static int t_ts_neg_cts(void) { return neg_cts_case(SEG_FMT_TS); }
+static int t_fmp4_neg_cts(void) { return neg_cts_case(SEG_FMT_FMP4); }
+
+/*
+ * Only the first keyframe is marked: with keyframe_timeout_ms at 3 s the
+ * packager cuts every 3 s anyway; those segments do not start with a
+ * keyframe and say so.
+ */
+static int
+t_keyframe_timeout(void)
+{
+	struct seg_mux_params p;
+	struct feed f = { .shift_at = INT64_MAX, .clear_keys_after0 = true };
+	struct segs s;
+	size_t i;
+
+	params_for(&in, &p, SEG_FMT_TS, true, true);
+	p.keyframe_timeout_ms = 3000;
+	CHECK_INT(run_mux(&in, &p, &f, &s), 0);
+	CHECK(s.n >= 3);
+	CHECK(s.v[0].starts_with_key);
+	for (i = 0; i < s.n; i++) {
+		if (i + 1 < s.n) {
+			CHECK(s.v[i].dur_ms >= 3000 && s.v[i].dur_ms <= 3100);
+		}
+		if (i > 0)
+			CHECK(!s.v[i].starts_with_key);
+		CHECK(!s.v[i].discontinuity);
+	}
+	free_segs(&s);
+	return 0;
+}
 static int t_ts_jump_backward(void) { return jump_case(SEG_FMT_TS, -60000); }
 static int t_fmp4_jump_forward(void) { return jump_case(SEG_FMT_FMP4, 60000); }
 
@@ -1009,6 +1185,17 @@ main(void)
 	RUN(t_ts_jump_forward);
 	RUN(t_ts_jump_backward);
 	RUN(t_fmp4_jump_forward);
+	RUN(t_ts_jump_back_small);
+	RUN(t_fmp4_jump_backward);
+	RUN(t_ts_wrap);
+	RUN(t_fmp4_wrap);
+	RUN(t_ts_step_back);
+	RUN(t_fmp4_step_back);
+	RUN(t_gap_below_max);
+	RUN(t_gap_above_max);
+	RUN(t_ts_neg_cts);
+	RUN(t_fmp4_neg_cts);
+	RUN(t_keyframe_timeout);
 	RUN(t_ts_early_audio);
 	RUN(t_fmp4_early_audio);
 	RUN(t_drop_before_key);

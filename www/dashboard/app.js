@@ -116,7 +116,7 @@
     const seen = new Set();
     let active = 0;
     for (const p of previews.values()) if (p.playing) active++;
-    const live = streams.filter((s) => s.state === 'live' || s.state === 'ended');
+    const live = streams.filter((s) => s.state === 'live' || s.state === 'waiting' || s.state === 'ended');
     if (!live.length) {
       body.replaceChildren(h('tr', {}, h('td', { colSpan: 9, class: 'empty' }, 'No live streams.')));
     } else {
