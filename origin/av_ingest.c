@@ -87,6 +87,7 @@ struct av_ingest {
 	/* packaging */
 	struct seg_mux *mux;
 	bool mux_video, mux_audio;
+	bool mux_init_set;            /* fMP4: its init segment went to the stream */
 	struct pending_pkt *pending;
 	size_t n_pending, pending_bytes;
 };
@@ -165,11 +166,14 @@ emit_segment(void *arg, struct seg_out *seg)
 	const uint8_t *init;
 	size_t init_len;
 
-	if (g->cfg->segment_format == SEG_FMT_FMP4 &&
+	/* fMP4: the init segment exists once the first fragment was flushed;
+	 * each packager has its own, under a new name (stream_set_init). */
+	if (g->cfg->segment_format == SEG_FMT_FMP4 && !g->mux_init_set &&
 	    seg_mux_init_segment(g->mux, &init, &init_len) == 0) {
 		int rc = stream_set_init(g->stream, init, init_len);
 		if (rc != 0)
 			return rc;
+		g->mux_init_set = true;
 	}
 	return stream_add_segment(g->stream, seg);
 }
@@ -208,7 +212,7 @@ mux_start(struct av_ingest *g)
 
 	p.format = g->cfg->segment_format;
 	p.target_ms = g->cfg->segment_target_ms;
-	p.max_gap_ms = 5000 > 2 * p.target_ms ? 5000 : 2 * p.target_ms;
+	p.max_gap_ms = g->cfg->max_gap_ms;
 	p.keyframe_timeout_ms = g->cfg->keyframe_timeout_ms;
 	p.seg_max_bytes = g->cfg->segment_max_bytes;
 	p.has_video = g->have_avcc;
@@ -230,6 +234,7 @@ mux_start(struct av_ingest *g)
 	}
 	g->mux_video = p.has_video;
 	g->mux_audio = p.has_audio;
+	g->mux_init_set = false;
 	log_info("packaging %s%s%s as %s, %lld ms segments", p.has_video ? "H.264" : "",
 	    p.has_video && p.has_audio ? " + " : "", p.has_audio ? "AAC" : "",
 	    p.format == SEG_FMT_FMP4 ? "fMP4" : "MPEG-TS", (long long)p.target_ms);
@@ -321,6 +326,7 @@ packet_times(struct av_ingest *g, const AVPacket *pkt, const AVStream *st, enum 
 	int64_t d, c, now = clock_mono_ms();
 
 	if (dts == AV_NOPTS_VALUE) {
+		METRIC_ADD(media_skipped, 1);
 		/* The demuxer's first audio packet often has none: debug only. */
 		if (ratelim_ok(&g->rl_nots, now)) {
 			log_debug("%s packet without a timestamp: dropped (%llu more since the "
@@ -338,6 +344,7 @@ packet_times(struct av_ingest *g, const AVPacket *pkt, const AVStream *st, enum 
 	}
 	d -= g->base_ms;
 	if (g->have_last[k] && d <= g->last_dts[k] && g->last_dts[k] - d <= TS_RESET_MS) {
+		METRIC_ADD(media_skipped, 1);
 		if (ratelim_ok(&g->rl_order, now)) {
 			log_info("non-monotonic %s DTS (%lld ms after %lld ms): dropped "
 			    "(%llu more since the last such line)", k == MEDIA_VIDEO ? "video" : "audio",
@@ -492,6 +499,7 @@ on_audio(struct av_ingest *g, const AVPacket *pkt, const AVStream *st)
 		uint8_t asc[2];
 
 		if ((rc = adts_parse(p, left, &h)) != 0) {
+			METRIC_ADD(media_skipped, 1);
 			if (ratelim_ok(&g->rl_bad, clock_mono_ms()))
 				log_info("%s ADTS frame: rest of the packet dropped",
 				    rc == -ENOTSUP ? "unsupported (PCE or several blocks)" :
@@ -593,7 +601,9 @@ pick_tracks(struct av_ingest *g, AVFormatContext *ic)
 static int
 publish(struct av_ingest *g)
 {
-	/* max_publishers counts every protocol's publishers, as RTMP checks it */
+	/* max_publishers counts every protocol's publishers, as RTMP checks it.
+	 * Publishers of several threads may pass this at once: at worst the
+	 * limit is exceeded by the number of SRT/RTP publishers starting together. */
 	if ((long long)atomic_load(&metrics.publishers) >= g->cfg->max_publishers) {
 		log_warnx("publish refused: max_publishers (%lld) reached (stream %s)",
 		    g->cfg->max_publishers, g->sp.name);

@@ -167,7 +167,7 @@ check "the first origin exits 0 on SIGTERM" test $? -eq 0
 
 # 8. A passphrase, and srt_max_publishers 1, on a second origin.
 PASS="correct-horse-battery"
-start_origin o2 -o srt_passphrase="$PASS" -o srt_max_publishers=1
+start_origin o2 -o srt_passphrase="$PASS" -o srt_max_publishers=1 -o segment_format=fmp4
 O2_URL=$ORIGIN_URL
 SRT_PORT_TO=$SRT_PORT
 check "the origin says SRT is encrypted" grep -q 'SRT on port [0-9]* (latency 120 ms, encrypted' "$ORIGIN_LOG"
@@ -181,6 +181,15 @@ check "nothing was published without the passphrase" test "$(http_code "$O2_URL/
 srt_publish "$T_DIR/in.flv" "#!::r=$KP,m=publish" "&passphrase=$PASS&pbkeylen=16"
 PE=$PUB_PID
 check "the right passphrase publishes" wait_until 8 has_segments "$O2_URL/hls/enc1/index.m3u8"
+# fMP4 segments from SRT: one init segment (EXT-X-MAP), init + media read by ffprobe
+sleep 4
+curl -sf "$O2_URL/hls/enc1/index.m3u8" >"$T_DIR/enc1.m3u8"
+MAP=$(sed -n 's/^#EXT-X-MAP:URI="\([^"]*\)".*/\1/p' "$T_DIR/enc1.m3u8" | head -1)
+SEG=$(grep -v '^#' "$T_DIR/enc1.m3u8" | head -1)
+check "the fMP4 playlist names one init segment for its $(grep -c '^#EXTINF' "$T_DIR/enc1.m3u8") segments" test -n "$MAP" -a "$(grep -c '^#EXT-X-MAP' "$T_DIR/enc1.m3u8")" = 1 -a "$(grep -c '^#EXTINF' "$T_DIR/enc1.m3u8")" -ge 2
+curl -sf "$O2_URL/hls/enc1/$MAP" -o "$T_DIR/init.mp4" && curl -sf "$O2_URL/hls/enc1/$SEG" -o "$T_DIR/seg.m4s"
+cat "$T_DIR/init.mp4" "$T_DIR/seg.m4s" >"$T_DIR/joined.mp4"
+check "ffprobe reads init + first fMP4 segment: H.264 + AAC" sh -c "'$FFPROBE' -v error -show_entries stream=codec_name -of csv=p=0 '$T_DIR/joined.mp4' | tr '\n' ' ' | grep -q 'h264 aac'"
 srt_try "#!::r=$KQ,m=publish" "&passphrase=$PASS"
 check "a second publisher beyond srt_max_publishers 1 is refused" test $? -ne 0
 check "srt_max_publishers is logged" grep -q 'srt_max_publishers' "$ORIGIN_LOG"
