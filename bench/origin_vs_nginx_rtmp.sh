@@ -349,7 +349,7 @@ start_origin() {
 	mkdir -p "$d/data" || { SRV_ERR="mkdir"; return 1; }
 	RTMP_PORT=$(pick_port); HTTP_PORT=$(pick_port)
 	# shellcheck disable=SC2086
-	"${RUN[@]}" "$ORIGIN_BIN" -o "rtmp_listen=127.0.0.1:$RTMP_PORT" -o "http_listen=127.0.0.1:$HTTP_PORT" \
+	"${RUN[@]}" "$ORIGIN_BIN" -o "rtmp_listen=127.0.0.1:$RTMP_PORT" -o "http_listen=127.0.0.1:$HTTP_PORT" -o srt_listen=127.0.0.1:0 \
 		-o "data_dir=$d/data" -o "segment_target=${SEG_TARGET_S}s" $ORIGIN_OPTS \
 		</dev/null >"$d/origin.log" 2>&1 &
 	SRV_PID=$!

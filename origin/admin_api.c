@@ -17,7 +17,7 @@
  * 409 conflict. The new key's secret appears only in the 201 response of
  * POST /api/v1/keys; every other response carries the hint at most.
  * Dependencies on the stream registry are exactly stream_list() and
- * stream_kick_key().
+ * stream_kick_key(); RTP ingests are reached through admin_ctx's pointers.
  */
 #include "config.h"
 
@@ -940,6 +940,76 @@ encryption_set(struct admin_ctx *ctx, const struct admin_req *req, struct buf *b
 }
 
 static int
+rtp_reply(struct buf *b, int status, int64_t id, const char *stream, const char *sdp)
+{
+	struct json j;
+
+	json_init(&j, b);
+	json_obj_begin(&j);
+	json_key(&j, "key_id");
+	json_int(&j, id);
+	if (stream) {
+		json_key(&j, "stream");
+		json_str(&j, stream);
+	}
+	json_key(&j, "sdp");
+	json_str(&j, sdp);
+	json_obj_end(&j);
+	return status;
+}
+
+/* GET, POST (register) or remove a key's RTP ingest; ctx->lock held. */
+static int
+key_rtp_locked(struct admin_ctx *ctx, const struct admin_req *req, int64_t id,
+    const char *action, struct buf *b)
+{
+	char stream[KEYS_NAME_MAX + 1] = "", err[160] = "", *sdp = NULL;
+	int rc, status;
+
+	if (ctx->rtp == NULL || ctx->rtp_set == NULL || ctx->rtp_get == NULL ||
+	    ctx->rtp_remove == NULL)
+		return reply_error(b, 404, "RTP ingest is not available on this origin");
+	if (strcmp(action, "get") == 0) {
+		if ((rc = ctx->rtp_get(ctx->rtp, id, &sdp)) != 0)
+			return reply_errno(b, rc, "", "no RTP ingest for this key");
+		status = rtp_reply(b, 200, id, NULL, sdp);
+		free(sdp);
+		return status;
+	}
+	if (strcmp(action, "remove") == 0) {
+		if ((rc = ctx->rtp_remove(ctx->rtp, id)) != 0)
+			return reply_errno(b, rc, "", "no RTP ingest for this key");
+		return rtp_reply(b, 200, id, NULL, NULL);
+	}
+	rc = ctx->rtp_set(ctx->rtp, id, param(req, "sdp"), &sdp, stream, err, sizeof(err));
+	if (rc == -EPROTO)
+		return reply_error(b, 400, err[0] ? err : "invalid SDP");
+	if (rc == -EADDRINUSE)
+		return reply_error(b, 409, err[0] ? err : "port in use");
+	if (rc != 0)
+		return reply_errno(b, rc, "", "no such active key");
+	status = rtp_reply(b, 201, id, stream, sdp);
+	free(sdp);
+	return status;
+}
+
+static int
+key_rtp(struct admin_ctx *ctx, const struct admin_req *req, const char *id_str,
+    const char *action, struct buf *b)
+{
+	int64_t id;
+	int status;
+
+	if (!parse_id(id_str, &id))
+		return reply_error(b, 400, "invalid key id: use the number shown by key list");
+	/* ctx->lock keeps ctx->rtp alive: main clears it under the lock before freeing. */
+	pthread_mutex_lock(&ctx->lock);
+	status = key_rtp_locked(ctx, req, id, action, b);
+	pthread_mutex_unlock(&ctx->lock);
+	return status;
+}
+
+static int
 route(struct admin_ctx *ctx, const struct admin_req *req, struct buf *b)
 {
 	const char *m = req->method ? req->method : "";
@@ -972,6 +1042,19 @@ route(struct admin_ctx *ctx, const struct admin_req *req, struct buf *b)
 	    strcmp(p.part[2], "revoke") == 0) {
 		if (post)
 			return key_revoke(ctx, p.part[1], b);
+		return reply_method(b, "POST");
+	}
+	if (p.n == 3 && strcmp(p.part[0], "keys") == 0 && strcmp(p.part[2], "rtp") == 0) {
+		if (get)
+			return key_rtp(ctx, req, p.part[1], "get", b);
+		if (post)
+			return key_rtp(ctx, req, p.part[1], "set", b);
+		return reply_method(b, "GET, POST");
+	}
+	if (p.n == 4 && strcmp(p.part[0], "keys") == 0 && strcmp(p.part[2], "rtp") == 0 &&
+	    strcmp(p.part[3], "remove") == 0) {
+		if (post)
+			return key_rtp(ctx, req, p.part[1], "remove", b);
 		return reply_method(b, "POST");
 	}
 	if (p.n == 1 && strcmp(p.part[0], "streams") == 0) {

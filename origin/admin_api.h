@@ -15,6 +15,11 @@
  *   POST /api/v1/keys      customer= stream= [key=]
  *                                                create a key; the only response that holds the secret (201)
  *   POST /api/v1/keys/<id>/revoke                revoke a key; a live publisher on it is dropped
+ *   GET  /api/v1/keys/<id>/rtp                   the key's RTP ingest SDP (404 when none)
+ *   POST /api/v1/keys/<id>/rtp   [sdp=]          register an RTP ingest for the key (201): with
+ *                                                the sender's SDP, or none to get an SDP with a
+ *                                                port the origin allocated (MPEG-TS over RTP)
+ *   POST /api/v1/keys/<id>/rtp/remove            stop and forget the key's RTP ingest
  *   GET  /api/v1/streams                         live and recently ended streams
  *   GET  /api/v1/edges                           the watched edges (edge_watch.h)
  *   POST /api/v1/edges/<name>/drain              drain it through its announcer
@@ -44,6 +49,8 @@
 #include "edge_watch.h"
 #include "keys.h"
 
+struct rtp_ingest;
+
 struct admin_ctx {
 	struct keys *keys;        /* used under lock */
 	pthread_mutex_t lock;
@@ -53,6 +60,17 @@ struct admin_ctx {
 	/* Reloaded after each change to secrets, modes or customers (may be NULL). */
 	struct access_table *access;
 	int64_t token_max_ttl_s;  /* longest token minted (0: a year) */
+	/*
+	 * RTP ingests (rtp_ingest.h), reached through these pointers (main sets
+	 * them to rtp_ingest_set/_get/_remove) so that the API, and its tests,
+	 * link without the ingest threads and the stream registry. rtp may be
+	 * NULL; it is read and used under lock.
+	 */
+	struct rtp_ingest *rtp;
+	int (*rtp_set)(struct rtp_ingest *ri, int64_t key_id, const char *sdp, char **sdp_out,
+	    char *stream, char *err, size_t errlen);
+	int (*rtp_get)(struct rtp_ingest *ri, int64_t key_id, char **sdp_out);
+	int (*rtp_remove)(struct rtp_ingest *ri, int64_t key_id);
 };
 
 struct admin_req {

@@ -422,7 +422,7 @@ serve_metrics(struct http_origin *h, struct MHD_Connection *conn, struct req *rq
 struct param_ctx {
 	struct MHD_Connection *conn;
 	struct req *rq;
-	char scratch[8][512];     /* decoded form values handed out */
+	char scratch[8][8192];    /* decoded form values handed out (an RTP SDP is up to 4000) */
 	int n_scratch;
 };
 

@@ -11,7 +11,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,7 @@
 
 #include "access_table.h"
 #include "acct_api.h"
+#include "clock.h"
 #include "acct_store.h"
 #include "admin_api.h"
 #include "conf.h"
@@ -36,6 +39,8 @@
 #include "mkdir_p.h"
 #include "origin_conf.h"
 #include "rtmp_server.h"
+#include "rtp_ingest.h"
+#include "srt_server.h"
 #include "stream.h"
 #include "tls_cert.h"
 #include "tls_server.h"
@@ -51,15 +56,30 @@ usage(FILE *f)
 	    "  -t            check the settings, print the effective config and exit\n"
 	    "  -v            log at debug level\n"
 	    "  -V            print the version and exit\n"
-	    "With no settings at all: RTMP on :1935, HTTP on :8080, data in /var/lib/cdn.\n"
+	    "With no settings at all: RTMP on :1935, SRT on UDP :9000, HTTP on :8080, data in /var/lib/cdn.\n"
 	    "RTMPS (:1936) needs rtmps_cert and rtmps_key.\n");
 }
 
-/* libav's messages go through our logger, at a matching level. */
+/*
+ * libav's messages go through our logger, at a matching level, at most
+ * AV_LOG_BURST lines per AV_LOG_WINDOW_MS: a lossy RTP ingest makes libav
+ * warn per packet ("RTP: missed N packets"), and per-packet lines are
+ * rate-limited here like ours.
+ */
+#define AV_LOG_BURST 20
+#define AV_LOG_WINDOW_MS 10000
+
+static pthread_mutex_t av_log_lock = PTHREAD_MUTEX_INITIALIZER;
+static int64_t av_log_window_ms;
+static unsigned av_log_n, av_log_held;
+
 static void
 av_log_to_ours(void *avcl, int level, const char *fmt, va_list ap)
 {
 	char line[512];
+	unsigned held = 0;
+	int64_t now;
+	bool emit;
 	int ours;
 
 	(void)avcl;
@@ -70,7 +90,26 @@ av_log_to_ours(void *avcl, int level, const char *fmt, va_list ap)
 		return;
 	vsnprintf(line, sizeof(line), fmt, ap);
 	line[strcspn(line, "\n")] = '\0';
-	if (line[0])
+	if (line[0] == '\0' || strcmp(line, ".") == 0)
+		return;  /* the tail of a message libav wrote in two calls */
+	now = clock_mono_ms();
+	pthread_mutex_lock(&av_log_lock);
+	if (now - av_log_window_ms >= AV_LOG_WINDOW_MS) {
+		held = av_log_held;
+		av_log_window_ms = now;
+		av_log_n = 0;
+		av_log_held = 0;
+	}
+	emit = av_log_n < AV_LOG_BURST;
+	if (emit)
+		av_log_n++;
+	else
+		av_log_held++;
+	pthread_mutex_unlock(&av_log_lock);
+	if (held)
+		log_emit(LOG_LVL_INFO, 0, "libav: %u more lines held back in the last %d s", held,
+		    AV_LOG_WINDOW_MS / 1000);
+	if (emit)
 		log_emit(ours, 0, "libav: %s", line);
 }
 
@@ -165,6 +204,8 @@ main(int argc, char **argv)
 	struct conf_cli cli = { .prog = "cdn-origin", .version = PACKAGE_VERSION, .usage = usage };
 	struct keys *keys_rtmp = NULL, *keys_admin = NULL;
 	struct rtmp_server *rtmp = NULL;
+	struct srt_server *srt = NULL;
+	struct rtp_ingest *rtp = NULL;
 	struct http_origin *http = NULL;
 	char *token = NULL, *acct_token = NULL;
 	char acct_db[1100], spool[1100], ship_url[400], node[256];
@@ -190,6 +231,14 @@ main(int argc, char **argv)
 		struct edge_def d;
 		char err[256];
 		if (edge_def_parse(cfg.edges.v[i], &d, err, sizeof(err)) != 0) {
+			fprintf(stderr, "cdn-origin: %s\n", err);
+			goto out;
+		}
+	}
+	{
+		char err[256];
+		if (srt_server_check_cfg(&cfg, err, sizeof(err)) != 0 ||
+		    rtp_ingest_check_cfg(&cfg, err, sizeof(err)) != 0) {
 			fprintf(stderr, "cdn-origin: %s\n", err);
 			goto out;
 		}
@@ -270,6 +319,13 @@ main(int argc, char **argv)
 	stream_set_key_store(&key_store);
 	if ((rtmp = rtmp_server_new(&cfg, keys_rtmp)) == NULL)
 		goto out;
+	/* SRT publishers package on their own threads, into the same registry. */
+	if (cfg.srt_max_publishers > 0 &&
+	    (srt = srt_server_new(&cfg, cfg.db_path ? cfg.db_path : db_default)) == NULL)
+		goto out;
+	/* Registered RTP ingests start listening now (their SDPs are in data_dir/rtp). */
+	if ((rtp = rtp_ingest_new(&cfg, cfg.db_path ? cfg.db_path : db_default)) == NULL)
+		goto out;
 	if (cfg.public_rtmp_url && cfg.public_rtmp_url[0]) {
 		snprintf(rtmp_url, sizeof(rtmp_url), "%s", cfg.public_rtmp_url);
 	} else {
@@ -291,6 +347,10 @@ main(int argc, char **argv)
 	if ((admin.access = access_table_new()) == NULL ||
 	    access_table_load(admin.access, keys_admin) != 0)
 		goto out;
+	admin.rtp = rtp;
+	admin.rtp_set = rtp_ingest_set;
+	admin.rtp_get = rtp_ingest_get;
+	admin.rtp_remove = rtp_ingest_remove;
 	{
 		char err[256];
 		if ((edges = edge_watch_start(&cfg.edges, cfg.edge_poll_ms, err, sizeof(err))) == NULL) {
@@ -339,13 +399,23 @@ main(int argc, char **argv)
 		log_info("%s: ending every stream, then stopping", strsignal(sig));
 	rtmp_server_free(rtmp);   /* each publisher's playlist gets EXT-X-ENDLIST */
 	rtmp = NULL;
+	srt_server_free(srt);     /* likewise for SRT publishers */
+	srt = NULL;
+	/* and RTP ones; the admin API stops handing it out first */
+	pthread_mutex_lock(&admin.lock);
+	admin.rtp = NULL;
+	pthread_mutex_unlock(&admin.lock);
+	rtp_ingest_free(rtp);
+	rtp = NULL;
 	stream_registry_end_all();   /* no one can return now: end the waits too */
 	rc = sig > 0 ? 0 : 1;
 out:
 	rtmp_server_free(rtmp);
+	srt_server_free(srt);
 	acct_store_stop(acct_store);   /* last flush, shipped while HTTP still runs */
 	http_origin_stop(http);
 	access_table_free(admin.access);
+	rtp_ingest_free(rtp);     /* after HTTP: the admin API holds it */
 	edge_watch_stop(edges);
 	acct_api_close(acct_api);
 	free(acct_token);

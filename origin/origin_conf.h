@@ -54,6 +54,12 @@ struct origin_cfg {
 	struct conf_list edges;       /* "NAME URL [ANNOUNCE_SOCKET]" (edge_watch.h) */
 	long long edge_poll_ms;
 	long long dashboard_session_ttl_ms;
+	char *srt_listen;             /* ADDR: SRT ingest (UDP) */
+	char *srt_passphrase;         /* SRTO_PASSPHRASE, 10-79 characters; unset: no encryption */
+	int srt_pbkeylen;             /* 0 auto, 1 aes128, 2 aes192, 3 aes256 (SRTO_PBKEYLEN) */
+	long long srt_latency_ms;     /* SRTO_RCVLATENCY / SRTO_PEERLATENCY */
+	long long srt_max_publishers; /* 0: SRT ingest off */
+	char *rtp_address;            /* RTP ingests bind here and name it in SDPs (unset: all, 0.0.0.0) */
 	int log_level;                /* enum log_level */
 	/* Limits */
 	uint64_t http_max_header_bytes;   /* MHD connection memory: 431 past it */

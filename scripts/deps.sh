@@ -1,8 +1,9 @@
 # Debian packages the project needs, by purpose. Sourced by scripts/setup.
-# Build: compiler, autotools, and the libraries configure looks for.
+# Build: compiler, autotools, and the libraries configure looks for. libsrt is
+# the GnuTLS flavour, the one Debian's libavformat loads (see configure.ac).
 DEPS_BUILD="build-essential autoconf automake autoconf-archive pkg-config
  libavformat-dev libavcodec-dev libavutil-dev libmicrohttpd-dev libssl-dev
- libsqlite3-dev libcurl4-openssl-dev libgnutls28-dev"
+ libsqlite3-dev libcurl4-openssl-dev libgnutls28-dev libsrt-gnutls-dev"
 # Run and test: ffmpeg/ffprobe are the broadcaster and the player in tests and
 # in the demo; curl and sqlite3 are used by the integration tests; clang and
 # its runtime give libFuzzer and the sanitizers; librtmp (the library OBS is

@@ -65,6 +65,7 @@ enum {
 	OPT_TTL = 1 << 4,
 	OPT_IP = 1 << 5,
 	OPT_SID = 1 << 6,
+	OPT_SDP = 1 << 7,
 };
 
 struct opts {
@@ -76,6 +77,7 @@ struct opts {
 	const char *announce_socket, *for_dur;
 	const char *from, *to, *format, *direction;
 	const char *ttl, *ip, *sid;
+	const char *sdp_file;
 	bool all;
 	unsigned given; /* OPT_* seen on the command line */
 	const char *pos[8];
@@ -99,6 +101,12 @@ usage(FILE *f)
 "  key list [--customer C] [--all]\n"
 "                               list keys (--all: revoked ones too)\n"
 "  key revoke ID                revoke a key, dropping its publisher\n"
+"  key rtp ID [--sdp FILE]      ingest the key's stream over RTP: from the\n"
+"                               sender's SDP FILE (H.264 + AAC), or without one\n"
+"                               on a port the origin picks (MPEG-TS over RTP);\n"
+"                               prints the SDP in use\n"
+"  key rtp-show ID | key rtp-remove ID\n"
+"                               print or remove the key's RTP ingest\n"
 "  streams                      live and recently ended streams\n"
 "  edges                        the edges the origin watches: health, announce,\n"
 "                               hit ratio, bytes served\n"
@@ -225,6 +233,8 @@ parse_args(int argc, char **argv, struct opts *o)
 			val = &o->ip, flag = OPT_IP;
 		else if (strcmp(a, "--sid") == 0)
 			val = &o->sid, flag = OPT_SID;
+		else if (strcmp(a, "--sdp") == 0)
+			val = &o->sdp_file, flag = OPT_SDP;
 		if (val) {
 			if (i + 1 >= argc)
 				return usage_error(
@@ -941,6 +951,77 @@ cmd_key_revoke(struct call *c, const char *id)
 	return rc;
 }
 
+/* Read an SDP file for --sdp: at most 4000 bytes (the origin's limit). */
+static char *
+read_sdp(const char *path)
+{
+	char *d = calloc(1, 4002);
+	FILE *f;
+	size_t n;
+
+	if (d == NULL)
+		return NULL;
+	if ((f = fopen(path, "r")) == NULL) {
+		fprintf(stderr, "cdnctl: %s: %s\n", path, strerror(errno));
+		free(d);
+		return NULL;
+	}
+	n = fread(d, 1, 4001, f);
+	fclose(f);
+	if (n == 0 || n > 4000) {
+		fprintf(stderr, "cdnctl: %s: %s\n", path, n ? "longer than 4000 bytes" : "empty");
+		free(d);
+		return NULL;
+	}
+	return d;
+}
+
+/* key rtp ID [--sdp FILE], key rtp-show ID, key rtp-remove ID */
+static int
+cmd_key_rtp(struct call *c, const char *verb, const char *id)
+{
+	char path[96];
+	struct buf form;
+	char *sdp = NULL;
+	CURL *tmp = NULL;
+	int rc;
+
+	if (strcmp(verb, "rtp-show") == 0) {
+		snprintf(path, sizeof(path), "/api/v1/keys/%s/rtp", id);
+		rc = http_call(c, "GET", path, NULL);
+	} else if (strcmp(verb, "rtp-remove") == 0) {
+		snprintf(path, sizeof(path), "/api/v1/keys/%s/rtp/remove", id);
+		rc = http_call(c, "POST", path, "");
+		if (rc == 0 && !c->o->json)
+			printf("key %s: RTP ingest removed\n", id);
+		return rc;
+	} else {
+		if (c->o->sdp_file && (sdp = read_sdp(c->o->sdp_file)) == NULL)
+			return EXIT_USAGE;
+		buf_init(&form, 64 * 1024);
+		tmp = curl_easy_init();
+		form_add(&form, tmp, "sdp", sdp);
+		buf_append(&form, "", 1);
+		curl_easy_cleanup(tmp);
+		free(sdp);
+		if (form.err || tmp == NULL) {
+			buf_fini(&form);
+			fputs("cdnctl: out of memory\n", stderr);
+			return EXIT_API;
+		}
+		snprintf(path, sizeof(path), "/api/v1/keys/%s/rtp", id);
+		rc = http_call(c, "POST", path, (char *)form.data);
+		buf_fini(&form);
+	}
+	if (rc == 0 && !c->o->json) {
+		const char *s = jv_str(&c->doc, "sdp");
+		/* The SDP as is: the sender's tools read it (ffmpeg -i, VLC). */
+		if (s)
+			fputs(s, stdout);
+	}
+	return rc;
+}
+
 static int
 cmd_streams(struct call *c)
 {
@@ -1255,6 +1336,7 @@ check_shape(
 		{ OPT_TTL, "--ttl" },
 		{ OPT_IP, "--ip" },
 		{ OPT_SID, "--sid" },
+		{ OPT_SDP, "--sdp" },
 	};
 
 	if (o->n_pos != n_words)
@@ -1301,6 +1383,12 @@ run(struct opts *o)
 			    usage_error("key revoke: '%s' is not a key id (see "
 					"key list)",
 				o->pos[2]);
+	} else if (strcmp(w0, "key") == 0 && (strcmp(w1, "rtp") == 0 ||
+	    strcmp(w1, "rtp-show") == 0 || strcmp(w1, "rtp-remove") == 0)) {
+		rc = check_shape(o, "key rtp ID", 3, strcmp(w1, "rtp") == 0 ? OPT_SDP : 0);
+		if (rc == 0 && !id_ok(o->pos[2]))
+			rc = usage_error("key %s: '%s' is not a key id (see key list)", w1,
+			    o->pos[2]);
 	} else if (strcmp(w0, "streams") == 0)
 		rc = check_shape(o, "streams", 1, 0);
 	else if (strcmp(w0, "edges") == 0)
@@ -1378,6 +1466,8 @@ run(struct opts *o)
 		rc = cmd_key_add(&c);
 	else if (strcmp(w1, "list") == 0)
 		rc = cmd_key_list(&c);
+	else if (strncmp(w1, "rtp", 3) == 0)
+		rc = cmd_key_rtp(&c, w1, o->pos[2]);
 	else
 		rc = cmd_key_revoke(&c, o->pos[2]);
 	call_fini(&c);

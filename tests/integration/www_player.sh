@@ -39,7 +39,7 @@ check "the edge does not proxy the dashboard" test "$(http_code "$EDGE_URL/dashb
 check "the edge does not proxy the admin API" test "$(http_code "$EDGE_URL/api/v1/streams")" = 404
 
 # player_edge: viewers who reach the origin are sent to the edge; the edge gets the page.
-"$ORIGIN_BIN" -o rtmp_listen=127.0.0.1:0 -o http_listen=127.0.0.1:0 -o data_dir="$T_DIR/o2" \
+"$ORIGIN_BIN" -o rtmp_listen=127.0.0.1:0 -o http_listen=127.0.0.1:0 -o srt_listen=127.0.0.1:0 -o data_dir="$T_DIR/o2" \
 	-o player_edge=http://edge.example:8081/ >"$T_DIR/o2.log" 2>&1 &
 O2=$!
 track $O2

@@ -77,8 +77,8 @@ wait_until() {
 	return 1
 }
 
-# start_origin NAME [-o k=v ...]: sets ORIGIN_PID, RTMP_PORT, HTTP_PORT, ORIGIN_URL,
-# ORIGIN_LOG, ORIGIN_DATA, TOKEN_FILE
+# start_origin NAME [-o k=v ...]: sets ORIGIN_PID, RTMP_PORT, HTTP_PORT, SRT_PORT,
+# ORIGIN_URL, ORIGIN_LOG, ORIGIN_DATA, TOKEN_FILE
 start_origin() {
 	name=$1; shift
 	ORIGIN_DATA="$T_DIR/$name"
@@ -88,7 +88,7 @@ start_origin() {
 	# previous run's "HTTP on port" line before the child truncates the file.
 	: >"$ORIGIN_LOG"
 	"$ORIGIN_BIN" -o rtmp_listen=127.0.0.1:0 -o http_listen=127.0.0.1:0 \
-		-o data_dir="$ORIGIN_DATA" "$@" >"$ORIGIN_LOG" 2>&1 &
+		-o srt_listen=127.0.0.1:0 -o data_dir="$ORIGIN_DATA" "$@" >"$ORIGIN_LOG" 2>&1 &
 	ORIGIN_PID=$!
 	track $ORIGIN_PID
 	if ! wait_until 10 grep -q "HTTP on port [0-9]" "$ORIGIN_LOG"; then
@@ -97,6 +97,7 @@ start_origin() {
 	fi
 	RTMP_PORT=$(sed -n 's/.*RTMP on port \([0-9]*\).*/\1/p' "$ORIGIN_LOG" | head -1)
 	HTTP_PORT=$(sed -n 's/.*HTTP on port \([0-9]*\).*/\1/p' "$ORIGIN_LOG" | head -1)
+	SRT_PORT=$(sed -n 's/.*SRT on port \([0-9]*\).*/\1/p' "$ORIGIN_LOG" | head -1)
 	ORIGIN_URL="http://127.0.0.1:$HTTP_PORT"
 	TOKEN_FILE="$ORIGIN_DATA/admin.token"
 }
