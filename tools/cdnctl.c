@@ -1256,8 +1256,9 @@ cmd_token(struct call *c)
 	return rc;
 }
 
+/* POST customer=, stream= and field=value (one stream's setting) to path. */
 static int
-cmd_stream_access(struct call *c, const char *mode)
+post_stream_setting(struct call *c, const char *path, const char *field, const char *value)
 {
 	const struct opts *o = c->o;
 	struct buf form;
@@ -1267,7 +1268,7 @@ cmd_stream_access(struct call *c, const char *mode)
 	buf_init(&form, 4096);
 	form_add(&form, tmp, "customer", o->customer);
 	form_add(&form, tmp, "stream", o->stream);
-	form_add(&form, tmp, "access", mode);
+	form_add(&form, tmp, field, value);
 	buf_append(&form, "", 1);
 	curl_easy_cleanup(tmp);
 	if (form.err || tmp == NULL) {
@@ -1275,10 +1276,18 @@ cmd_stream_access(struct call *c, const char *mode)
 		fputs("cdnctl: out of memory\n", stderr);
 		return EXIT_API;
 	}
-	rc = http_call(c, "POST", "/api/v1/access", (char *)form.data);
+	rc = http_call(c, "POST", path, (char *)form.data);
 	buf_fini(&form);
-	if (rc == 0 && !o->json)
-		printf("stream %s of %s is now %s%s\n", o->stream, o->customer, mode,
+	return rc;
+}
+
+static int
+cmd_stream_access(struct call *c, const char *mode)
+{
+	int rc = post_stream_setting(c, "/api/v1/access", "access", mode);
+
+	if (rc == 0 && !c->o->json)
+		printf("stream %s of %s is now %s%s\n", c->o->stream, c->o->customer, mode,
 		    strcmp(mode, "public") == 0 ? "" : " (edges follow within one playlist TTL)");
 	return rc;
 }
@@ -1286,27 +1295,11 @@ cmd_stream_access(struct call *c, const char *mode)
 static int
 cmd_stream_encrypt(struct call *c, const char *onoff)
 {
-	const struct opts *o = c->o;
-	struct buf form;
-	CURL *tmp = curl_easy_init();
-	int rc;
+	int rc = post_stream_setting(c, "/api/v1/encryption", "encrypt", onoff);
 
-	buf_init(&form, 4096);
-	form_add(&form, tmp, "customer", o->customer);
-	form_add(&form, tmp, "stream", o->stream);
-	form_add(&form, tmp, "encrypt", onoff);
-	buf_append(&form, "", 1);
-	curl_easy_cleanup(tmp);
-	if (form.err || tmp == NULL) {
-		buf_fini(&form);
-		fputs("cdnctl: out of memory\n", stderr);
-		return EXIT_API;
-	}
-	rc = http_call(c, "POST", "/api/v1/encryption", (char *)form.data);
-	buf_fini(&form);
-	if (rc == 0 && !o->json)
-		printf("stream %s of %s: encryption %s (from its next publish)\n", o->stream,
-		    o->customer, onoff);
+	if (rc == 0 && !c->o->json)
+		printf("stream %s of %s: encryption %s (from its next publish)\n", c->o->stream,
+		    c->o->customer, onoff);
 	return rc;
 }
 
