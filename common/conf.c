@@ -45,6 +45,7 @@
 #define MS_S 1000LL
 #define MS_M (60 * MS_S)
 #define MS_H (60 * MS_M)
+#define MS_D (24 * MS_H)
 
 static void errf(char *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -223,6 +224,8 @@ parse_msec(const char *s, long long *out)
 		unit = MS_M;
 	else if (strcmp(s, "h") == 0)
 		unit = MS_H;
+	else if (strcmp(s, "d") == 0)
+		unit = MS_D;   /* read only: printed in hours */
 	else
 		return -EINVAL;
 	if (rc != 0 || ip > (uint64_t)(LLONG_MAX / unit))

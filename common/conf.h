@@ -12,8 +12,8 @@
  * (`-t` prints it; tests feed it back).
  *
  * Units: CONF_SIZE takes bytes with an optional K, M or G suffix (powers of
- * 1024); CONF_MSEC takes a number with ms, s, m or h (a bare number is
- * seconds).
+ * 1024); CONF_MSEC takes a number with ms, s, m, h or d (a bare number is
+ * seconds; printed in the largest unit up to h).
  */
 #ifndef CDN_CONF_H
 #define CDN_CONF_H

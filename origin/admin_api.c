@@ -17,11 +17,13 @@
  * 409 conflict. The new key's secret appears only in the 201 response of
  * POST /api/v1/keys; every other response carries the hint at most.
  * Dependencies on the stream registry are exactly stream_list() and
- * stream_kick_key(); RTP ingests are reached through admin_ctx's pointers.
+ * stream_kick_key(), and on recordings recordings_list() and
+ * recordings_delete(); RTP ingests are reached through admin_ctx's pointers.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +38,8 @@
 #include "admin_api.h"
 #include "json.h"
 #include "log.h"
+#include "conf.h"
+#include "recording.h"
 #include "stream.h"
 #include "xalloc.h"
 
@@ -939,6 +943,146 @@ encryption_set(struct admin_ctx *ctx, const struct admin_req *req, struct buf *b
 	return 200;
 }
 
+/*
+ * POST /api/v1/dvr: customer, stream, and window (a duration: "90m", "2h";
+ * "0" turns the DVR off) and/or record=on|off (docs/dvr.md). In force from
+ * the stream's next publish, like encryption.
+ */
+struct dvr_form {
+	long long window_ms;
+};
+#define DVR_WINDOW_CAP (12 * 3600000LL)
+
+static int
+dvr_set(struct admin_ctx *ctx, const struct admin_req *req, struct buf *b)
+{
+	const char *customer = param(req, "customer"), *stream = param(req, "stream");
+	const char *w = param(req, "window"), *r = param(req, "record");
+	int64_t max = ctx->dvr_max_window_ms > 0 ? ctx->dvr_max_window_ms : DVR_WINDOW_CAP;
+	const struct conf_desc desc[] = {
+		{ "window", CONF_MSEC, offsetof(struct dvr_form, window_ms), "0s", 0,
+		  DVR_WINDOW_CAP, NULL, 0, "DVR window" },
+	};
+	struct dvr_form f = { -1 };
+	char err[CONF_ERRLEN], msg[CONF_ERRLEN + 64];
+	struct json j;
+	int record = -1, rc;
+
+	if (customer == NULL || stream == NULL || (w == NULL && r == NULL))
+		return reply_error(b, 400, "missing parameter: customer, stream and window or record are needed");
+	if (!keys_name_ok(customer) || !keys_name_ok(stream))
+		return reply_error(b, 400, "invalid customer or stream name: use " NAME_RULES);
+	if (w != NULL && conf_set(desc, 1, &f, "window", w, "window", err) != 0) {
+		snprintf(msg, sizeof(msg), "invalid window (a duration such as 90m or 2h, 0 for off): %s", err);
+		return reply_error(b, 400, msg);
+	}
+	if (f.window_ms > max) {
+		snprintf(msg, sizeof(msg), "window too long: at most %lld s (dvr_max_window)",
+		    (long long)(max / 1000));
+		return reply_error(b, 400, msg);
+	}
+	if (r != NULL && strcmp(r, "on") == 0)
+		record = 1;
+	else if (r != NULL && strcmp(r, "off") == 0)
+		record = 0;
+	else if (r != NULL)
+		return reply_error(b, 400, "invalid record: on or off");
+	pthread_mutex_lock(&ctx->lock);
+	rc = keys_dvr_set(ctx->keys, customer, stream, f.window_ms, record);
+	pthread_mutex_unlock(&ctx->lock);
+	if (rc != 0)
+		return reply_errno(b, rc, "", "no active key of that customer for that stream");
+	json_init(&j, b);
+	json_obj_begin(&j);
+	json_key(&j, "customer");
+	json_str(&j, customer);
+	json_key(&j, "stream");
+	json_str(&j, stream);
+	if (f.window_ms >= 0) {
+		json_key(&j, "dvr_window_s");
+		json_int(&j, f.window_ms / 1000);
+	}
+	if (record >= 0) {
+		json_key(&j, "record");
+		json_bool(&j, record == 1);
+	}
+	json_obj_end(&j);
+	return 200;
+}
+
+#define API_RECORDINGS_MAX 10000
+
+/* GET /api/v1/recordings[?customer=NAME]: finished recordings, newest first. */
+static int
+recordings_reply(const struct admin_req *req, struct buf *b)
+{
+	const char *customer = param(req, "customer");
+	struct rec_info *ri;
+	struct json j;
+	size_t n;
+
+	if (customer && !keys_name_ok(customer))
+		return reply_error(b, 400, "invalid customer name: use " NAME_RULES);
+	if ((ri = xcalloc(API_RECORDINGS_MAX, sizeof(*ri))) == NULL)
+		return reply_error(b, 500, "out of memory");
+	n = recordings_list(ri, API_RECORDINGS_MAX, customer);
+	json_init(&j, b);
+	json_obj_begin(&j);
+	json_key(&j, "recordings");
+	json_arr_begin(&j);
+	for (size_t i = 0; i < n; i++) {
+		char url[KEYS_NAME_MAX + REC_ID_MAX + 32];
+
+		snprintf(url, sizeof(url), "/hls/%s/vod-%s.m3u8", ri[i].stream, ri[i].id);
+		json_obj_begin(&j);
+		json_key(&j, "id");
+		json_str(&j, ri[i].id);
+		json_key(&j, "stream");
+		json_str(&j, ri[i].stream);
+		json_key(&j, "customer");
+		json_str(&j, ri[i].customer);
+		json_key(&j, "url");
+		json_str(&j, url);
+		json_key(&j, "started_ms");
+		json_int(&j, ri[i].started_ms);
+		json_key(&j, "ended_ms");
+		json_int(&j, ri[i].ended_ms);
+		json_key(&j, "expires_ms");
+		json_int(&j, ri[i].expires_ms);
+		json_key(&j, "duration_ms");
+		json_int(&j, ri[i].duration_ms);
+		json_key(&j, "segments");
+		json_uint(&j, ri[i].segments);
+		json_key(&j, "bytes");
+		json_uint(&j, ri[i].bytes);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_obj_end(&j);
+	free(ri);
+	return 200;
+}
+
+/* POST /api/v1/recordings/<stream>/<id>/delete */
+static int
+recording_delete(const char *stream, const char *id, struct buf *b)
+{
+	struct json j;
+
+	if (!keys_name_ok(stream) || recordings_delete(stream, id) != 0)
+		return reply_error(b, 404, "no such recording");
+	json_init(&j, b);
+	json_obj_begin(&j);
+	json_key(&j, "stream");
+	json_str(&j, stream);
+	json_key(&j, "id");
+	json_str(&j, id);
+	json_key(&j, "deleted");
+	json_bool(&j, true);
+	json_obj_end(&j);
+	return 200;
+}
+
 static int
 rtp_reply(struct buf *b, int status, int64_t id, const char *stream, const char *sdp)
 {
@@ -1098,6 +1242,21 @@ route(struct admin_ctx *ctx, const struct admin_req *req, struct buf *b)
 		if (post)
 			return access_set(ctx, req, b);
 		return reply_method(b, "GET, POST");
+	}
+	if (p.n == 1 && strcmp(p.part[0], "dvr") == 0) {
+		if (post)
+			return dvr_set(ctx, req, b);
+		return reply_method(b, "POST");
+	}
+	if (p.n == 1 && strcmp(p.part[0], "recordings") == 0) {
+		if (get)
+			return recordings_reply(req, b);
+		return reply_method(b, "GET");
+	}
+	if (p.n == 4 && strcmp(p.part[0], "recordings") == 0 && strcmp(p.part[3], "delete") == 0) {
+		if (post)
+			return recording_delete(p.part[1], p.part[2], b);
+		return reply_method(b, "POST");
 	}
 	if (p.n == 1 && strcmp(p.part[0], "encryption") == 0) {
 		if (post)

@@ -60,6 +60,7 @@ struct admin_ctx {
 	/* Reloaded after each change to secrets, modes or customers (may be NULL). */
 	struct access_table *access;
 	int64_t token_max_ttl_s;  /* longest token minted (0: a year) */
+	int64_t dvr_max_window_ms;   /* the longest DVR window POST /api/v1/dvr gives (0: 12 h) */
 	/*
 	 * RTP ingests (rtp_ingest.h), reached through these pointers (main sets
 	 * them to rtp_ingest_set/_get/_remove) so that the API, and its tests,

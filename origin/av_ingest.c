@@ -28,6 +28,7 @@
 #include "metrics.h"
 #include "seg_mux.h"
 #include "stream.h"
+#include "stream_params.h"
 #include "xalloc.h"
 
 #define AV_INGEST_MAGIC 0x41564947u
@@ -665,17 +666,7 @@ av_ingest_claim(const struct av_ingest_params *p, int *err)
 	buf_init(&g->avcc, 3 * ANNEXB_PARAM_MAX);
 	buf_init(&g->asc, 64);
 	buf_init(&g->vbuf, PKT_MAX_BYTES);
-	snprintf(g->sp.name, sizeof(g->sp.name), "%s", g->key.stream);
-	snprintf(g->sp.customer, sizeof(g->sp.customer), "%s", g->key.customer);
-	g->sp.customer_id = g->key.customer_id;
-	g->sp.key_id = g->key.id;
-	snprintf(g->sp.peer, sizeof(g->sp.peer), "%s", p->peer);
-	g->sp.format = p->cfg->segment_format;
-	g->sp.target_ms = p->cfg->segment_target_ms;
-	g->sp.window = (unsigned)p->cfg->playlist_window;
-	g->sp.grace_ms = p->cfg->segment_grace_ms;
-	g->sp.republish_grace_ms = p->cfg->republish_grace_ms;
-	g->sp.persist_dir = p->cfg->persist_dir;
+	stream_params_init(&g->sp, p->cfg, &g->key, p->peer);
 	snprintf(g->ctx, sizeof(g->ctx), "%s %s %s", p->proto, p->peer, g->sp.name);
 	log_ctx_set("%s", g->ctx);
 	if (!p->claim_on_media && (*err = publish(g)) != 0) {

@@ -88,13 +88,21 @@ static const char *const keys_schema[] = {
 	"  key BLOB NOT NULL CHECK(length(key) = 16),"
 	"  created_at INTEGER NOT NULL,"
 	"  PRIMARY KEY(stream, key_id));",
+	/* version 4: DVR window and recording per stream (NULL: the origin's
+	 * dvr_window / record settings) */
+	"ALTER TABLE stream_access ADD COLUMN dvr_window_ms INTEGER"
+	"  CHECK(dvr_window_ms IS NULL OR dvr_window_ms >= 0);"
+	"ALTER TABLE stream_access ADD COLUMN record INTEGER"
+	"  CHECK(record IS NULL OR record IN (0, 1));",
 };
 
 /* The columns row_to_key reads, in order. */
 #define KEY_COLS                                                               \
 	"k.id, k.customer_id, c.name, k.stream, k.hint, k.created_at,"         \
-	" k.revoked_at, c.revoked_at FROM stream_keys k"                       \
-	" JOIN customers c ON c.id = k.customer_id"
+	" k.revoked_at, c.revoked_at, a.encrypt, a.dvr_window_ms, a.record"    \
+	" FROM stream_keys k JOIN customers c ON c.id = k.customer_id"         \
+	" LEFT JOIN stream_access a"                                           \
+	"  ON a.customer_id = k.customer_id AND a.stream = k.stream"
 
 enum {
 	ST_CUST_ADD,
@@ -119,6 +127,7 @@ enum {
 	ST_SEGKEY_PUT,
 	ST_SEGKEY_DEL,
 	ST_SEGKEY_PURGE,
+	ST_DVR_SET,
 	ST_COUNT
 };
 
@@ -194,6 +203,16 @@ static const char *const keys_sql[ST_COUNT] = {
 	    " VALUES(?1, ?2, ?3, ?4)",
 	[ST_SEGKEY_DEL] = "DELETE FROM segment_keys WHERE stream = ?1 AND key_id = ?2",
 	[ST_SEGKEY_PURGE] = "DELETE FROM segment_keys",
+	/* ?3 NULL keeps the window, ?5 NULL keeps the recording flag; a new
+	 * row is public, like ST_ENC_SET's */
+	[ST_DVR_SET] =
+	    "INSERT INTO stream_access(customer_id, stream, mode, updated_at, dvr_window_ms, record)"
+	    " SELECT c.id, ?2, 'public', ?4, ?3, ?5 FROM customers c"
+	    " WHERE c.name = ?1 AND c.revoked_at IS NULL AND EXISTS(SELECT 1 FROM stream_keys k"
+	    "  WHERE k.customer_id = c.id AND k.stream = ?2 AND k.revoked_at IS NULL)"
+	    " ON CONFLICT(customer_id, stream) DO UPDATE"
+	    " SET dvr_window_ms = coalesce(?3, dvr_window_ms), record = coalesce(?5, record),"
+	    " updated_at = excluded.updated_at",
 };
 
 struct keys {
@@ -240,6 +259,12 @@ row_to_key(sqlite3_stmt *st, struct stream_key *sk)
 		sk->revoked_s = sqlite3_column_int64(st, 6);
 	else if (sqlite3_column_type(st, 7) != SQLITE_NULL)
 		sk->revoked_s = sqlite3_column_int64(st, 7);
+	/* the stream's settings (stream_access; no row: the defaults) */
+	sk->encrypt = sqlite3_column_int(st, 8) != 0;
+	sk->dvr_window_ms = sqlite3_column_type(st, 9) != SQLITE_NULL ?
+	    sqlite3_column_int64(st, 9) : -1;
+	sk->record = sqlite3_column_type(st, 10) != SQLITE_NULL ?
+	    sqlite3_column_int(st, 10) : -1;
 }
 
 static int
@@ -897,5 +922,38 @@ keys_segkey_purge(struct keys *k)
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = step_fail(k, "purge segment keys");
 	st_done(st);
+	return rc;
+}
+
+int
+keys_dvr_set(struct keys *k, const char *customer, const char *stream,
+    int64_t window_ms, int record)
+{
+	sqlite3_stmt *st = k->st[ST_DVR_SET];
+	int rc = 0;
+
+	if (!keys_name_ok(customer) || !keys_name_ok(stream) || window_ms < -1 ||
+	    record < -1 || record > 1)
+		return -EINVAL;
+	sqlite3_bind_text(st, 1, customer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, stream, -1, SQLITE_STATIC);
+	if (window_ms >= 0)
+		sqlite3_bind_int64(st, 3, window_ms);
+	else
+		sqlite3_bind_null(st, 3);
+	sqlite3_bind_int64(st, 4, (int64_t)time(NULL));
+	if (record >= 0)
+		sqlite3_bind_int(st, 5, record);
+	else
+		sqlite3_bind_null(st, 5);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = step_fail(k, "set stream DVR");
+	else if (sqlite3_changes(k->db) == 0)
+		rc = -ENOENT;
+	st_done(st);
+	if (rc == 0)
+		log_info("keys: stream %s of %s: DVR window %lld ms%s, recording %s", stream,
+		    customer, (long long)window_ms, window_ms < 0 ? " (unchanged)" : "",
+		    record < 0 ? "unchanged" : record ? "on" : "off");
 	return rc;
 }

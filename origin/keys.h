@@ -60,6 +60,10 @@ struct stream_key {
 	char hint[KEYS_HINT_LEN + 1];  /* last characters of the secret */
 	int64_t created_s;
 	int64_t revoked_s;        /* 0 while active */
+	/* The stream's settings, read with the key (stream_access): */
+	bool encrypt;             /* HLS AES-128 */
+	int64_t dvr_window_ms;    /* -1: the origin's dvr_window */
+	int record;               /* -1: the origin's record; 0 off, 1 on */
 };
 
 /* Open or create the database at path (mode 0600). NULL on failure, logged. */
@@ -156,6 +160,16 @@ int keys_stream_owned(struct keys *k, const char *customer, const char *stream);
  */
 int keys_encrypt_set(struct keys *k, const char *customer, const char *stream, bool on);
 int keys_encrypt_get(struct keys *k, const char *customer, const char *stream, bool *on);
+
+/*
+ * DVR window and recording of a stream (docs/dvr.md), kept with its access
+ * mode. window_ms -1 and record -1 leave that setting as it is (a stream
+ * never set uses the origin's dvr_window and record). 0, -EINVAL, -ENOENT
+ * (no active key of customer for the stream), -EIO. The values are read
+ * back with the key (struct stream_key) at each publish.
+ */
+int keys_dvr_set(struct keys *k, const char *customer, const char *stream,
+    int64_t window_ms, int record);
 
 /*
  * Content keys of encrypted segments (16 bytes, AES-128), one row per key

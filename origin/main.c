@@ -42,6 +42,7 @@
 #include "rtp_ingest.h"
 #include "srt_server.h"
 #include "stream.h"
+#include "recording.h"
 #include "tls_cert.h"
 #include "tls_server.h"
 #include "xalloc.h"
@@ -290,6 +291,23 @@ main(int argc, char **argv)
 		log_err("cannot create persist_dir %s", cfg.persist_dir);
 		goto out;
 	}
+	/* DVR windows and recordings (docs/dvr.md) */
+	if (cfg.archive_dir == NULL || cfg.archive_dir[0] == '\0') {
+		char ad[1024];
+		snprintf(ad, sizeof(ad), "%s/archive", cfg.data_dir);
+		free(cfg.archive_dir);
+		if ((cfg.archive_dir = xstrdup(ad)) == NULL)
+			goto out;
+	}
+	if (mkdir_p(cfg.archive_dir, 0750) != 0) {
+		log_err("cannot create archive_dir %s", cfg.archive_dir);
+		goto out;
+	}
+	if (recordings_init(cfg.archive_dir, cfg.recording_retention_ms,
+	    (size_t)cfg.segment_max_bytes * 2) != 0) {
+		log_err("cannot read archive_dir %s", cfg.archive_dir);
+		goto out;
+	}
 	if ((token = load_token(&cfg, cfg.admin_token, "admin.token")) == NULL ||
 	    (acct_token = load_token(&cfg, cfg.accounting_token, "accounting.token")) == NULL)
 		goto out;
@@ -344,6 +362,7 @@ main(int argc, char **argv)
 	admin.rtmp_url = rtmp_url;
 	/* Playback access (docs/access.md): secrets and modes for HTTP threads. */
 	admin.token_max_ttl_s = cfg.token_max_ttl_ms / 1000;
+	admin.dvr_max_window_ms = cfg.dvr_max_window_ms;
 	if ((admin.access = access_table_new()) == NULL ||
 	    access_table_load(admin.access, keys_admin) != 0)
 		goto out;
@@ -420,6 +439,7 @@ out:
 	acct_api_close(acct_api);
 	free(acct_token);
 	stream_registry_fini();
+	recordings_fini();
 	stream_set_key_store(NULL);
 	keys_close(keys_rtmp);
 	keys_close(keys_admin);

@@ -58,6 +58,18 @@ metrics_render(struct buf *o, uint64_t streams)
 	buf_printf(o, "# HELP cdn_origin_bytes_out_total HTTP body bytes sent.\n"
 	    "# TYPE cdn_origin_bytes_out_total counter\ncdn_origin_bytes_out_total %llu\n",
 	    LOAD(metrics.bytes_out));
+	buf_printf(o, "# HELP cdn_origin_segment_memory_bytes Segment bytes the live windows hold in memory (a DVR window beyond them is on disk).\n"
+	    "# TYPE cdn_origin_segment_memory_bytes gauge\ncdn_origin_segment_memory_bytes %llu\n",
+	    LOAD(metrics.segment_mem_bytes));
+	buf_printf(o, "# HELP cdn_origin_archive_segments Segments of current streams kept on disk (DVR windows, recordings).\n"
+	    "# TYPE cdn_origin_archive_segments gauge\ncdn_origin_archive_segments %llu\n",
+	    LOAD(metrics.archive_segments));
+	buf_printf(o, "# HELP cdn_origin_archive_write_errors_total Segments that could not be written to disk.\n"
+	    "# TYPE cdn_origin_archive_write_errors_total counter\ncdn_origin_archive_write_errors_total %llu\n",
+	    LOAD(metrics.archive_write_errors));
+	buf_printf(o, "# HELP cdn_origin_archive_reads_total Segments served from disk (DVR windows, recordings).\n"
+	    "# TYPE cdn_origin_archive_reads_total counter\ncdn_origin_archive_reads_total %llu\n",
+	    LOAD(metrics.archive_reads_total));
 	buf_printf(o, "# HELP cdn_origin_segments_total HLS segments made.\n"
 	    "# TYPE cdn_origin_segments_total counter\ncdn_origin_segments_total %llu\n",
 	    LOAD(metrics.segments_total));

@@ -34,6 +34,10 @@ struct origin_metrics {
 	atomic_uint_fast64_t bytes_in;               /* RTMP bytes received */
 	atomic_uint_fast64_t bytes_out;              /* HTTP body bytes sent */
 	atomic_uint_fast64_t segments_total;
+	atomic_uint_fast64_t segment_mem_bytes;      /* gauge: segment bytes the windows hold in memory */
+	atomic_uint_fast64_t archive_segments;       /* gauge: segments of live streams on disk (DVR, recording) */
+	atomic_uint_fast64_t archive_write_errors;
+	atomic_uint_fast64_t archive_reads_total;    /* segments served from disk */
 	atomic_uint_fast64_t media_skipped;          /* malformed or headerless media packets */
 	atomic_uint_fast64_t http_requests[600];     /* by status code */
 };

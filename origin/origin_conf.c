@@ -118,6 +118,17 @@ const struct conf_desc origin_conf_desc[] = {
 	  "longest lifetime of a playback token minted by the admin API (docs/access.md)" },
 	{ "encryption_key_rotation", CONF_INT, F(encryption_key_rotation), "10", 1, 100000, NULL, 0,
 	  "segments per content key of an encrypted stream; a new random key starts after that many (docs/access.md, Encryption)" },
+	/* DVR and recording (docs/dvr.md). */
+	{ "archive_dir", CONF_STR, F(archive_dir), NULL, 0, 0, NULL, 0,
+	  "where DVR windows and recordings are kept on disk (default: data_dir/archive)" },
+	{ "dvr_window", CONF_MSEC, F(dvr_window_ms), "0s", 0, 12 * 3600000LL, NULL, 0,
+	  "how far back viewers can seek in a live stream, for streams without their own setting (0: no DVR; the window is on disk)" },
+	{ "dvr_max_window", CONF_MSEC, F(dvr_max_window_ms), "6h", 60000, 12 * 3600000LL, NULL, 0,
+	  "the longest DVR window the admin API gives a stream" },
+	{ "record", CONF_BOOL, F(record), "off", 0, 0, NULL, 0,
+	  "keep each event as a VOD playlist, for streams without their own setting" },
+	{ "recording_retention", CONF_MSEC, F(recording_retention_ms), "168h", 1000, 3650LL * 86400000, NULL, 0,
+	  "how long a recording is kept after its event ends (e.g. 7d), then deleted" },
 };
 
 const size_t origin_conf_n = sizeof(origin_conf_desc) / sizeof(origin_conf_desc[0]);

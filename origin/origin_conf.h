@@ -69,6 +69,12 @@ struct origin_cfg {
 	long long max_publishers;
 	long long token_max_ttl_ms;   /* tokens minted by POST /api/v1/tokens */
 	long long encryption_key_rotation;   /* segments per AES-128 key */
+	/* DVR and recording (docs/dvr.md) */
+	char *archive_dir;            /* session directories (default: data_dir/archive) */
+	long long dvr_window_ms;      /* streams without their own setting; 0: off */
+	long long dvr_max_window_ms;  /* the longest a stream may be given */
+	int record;                   /* streams without their own setting */
+	long long recording_retention_ms;
 };
 
 extern const struct conf_desc origin_conf_desc[];

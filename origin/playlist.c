@@ -69,14 +69,86 @@ put_pdt(struct buf *out, int64_t ms)
 	    tm.tm_sec, (int)(ms % 1000));
 }
 
+/* The lines of one segment, after those of the segments before it (ctx). */
+static void
+put_segment(struct buf *out, struct pl_seg_ctx *ctx, const struct pl_seg *sg,
+    const char *default_map)
+{
+	const char *map = sg->map_uri ? sg->map_uri : default_map;
+	int64_t dur;
+
+	if (sg->discontinuity)
+		buf_printf(out, "#EXT-X-DISCONTINUITY\n");
+	/* 4.3.2.5: a MAP applies to every segment after it, until the next */
+	if (map != NULL && (ctx->prev_map == NULL || strcmp(map, ctx->prev_map) != 0)) {
+		/* 4.3.2.5: keep the init segment out of the key's scope */
+		if (ctx->key_on) {
+			buf_printf(out, "#EXT-X-KEY:METHOD=NONE\n");
+			ctx->key_on = false;
+		}
+		buf_printf(out, "#EXT-X-MAP:URI=\"%s\"\n", map);
+		ctx->prev_map = map;
+	}
+	if (sg->key_uri != NULL) {
+		buf_printf(out, "#EXT-X-KEY:METHOD=AES-128,URI=\"%s\",IV=0x", sg->key_uri);
+		for (int k = 0; k < 16; k++)
+			buf_printf(out, "%02x", sg->key_iv[k]);
+		buf_printf(out, "\n");
+		ctx->key_on = true;
+	} else if (ctx->key_on) {
+		buf_printf(out, "#EXT-X-KEY:METHOD=NONE\n");
+		ctx->key_on = false;
+	}
+	if (sg->pdt_ms > 0)
+		put_pdt(out, sg->pdt_ms);
+	dur = sg->dur_ms > 0 ? sg->dur_ms : 0;
+	buf_printf(out, "#EXTINF:%" PRId64 ".%03d,\n%s\n", dur / 1000,
+	    (int)(dur % 1000), sg->uri);
+}
+
+/* The strings of one segment are fit for their lines. */
+static bool
+seg_ok(const struct pl_seg *sg)
+{
+	if (!ok_text(sg->uri, false))
+		return false;
+	if (sg->key_uri != NULL && (!ok_text(sg->key_uri, true) || sg->key_iv == NULL))
+		return false;
+	return sg->map_uri == NULL || ok_text(sg->map_uri, true);
+}
+
+int
+playlist_write_segment(struct buf *out, struct pl_seg_ctx *ctx, const struct pl_seg *sg,
+    const char *default_map)
+{
+	if (out == NULL || ctx == NULL || sg == NULL || !seg_ok(sg) ||
+	    (default_map != NULL && !ok_text(default_map, true)))
+		return -EINVAL;
+	put_segment(out, ctx, sg, default_map);
+	return out->err;
+}
+
+int
+playlist_write_vod_head(struct buf *out, int target_s, uint64_t media_seq, bool has_map,
+    bool independent)
+{
+	if (out == NULL || target_s <= 0)
+		return -EINVAL;
+	buf_printf(out, "#EXTM3U\n#EXT-X-VERSION:%d\n", has_map ? 6 : 3);
+	buf_printf(out, "#EXT-X-TARGETDURATION:%d\n", target_s);
+	buf_printf(out, "#EXT-X-PLAYLIST-TYPE:VOD\n");
+	buf_printf(out, "#EXT-X-MEDIA-SEQUENCE:%" PRIu64 "\n", media_seq);
+	if (independent)
+		buf_printf(out, "#EXT-X-INDEPENDENT-SEGMENTS\n");
+	return out->err;
+}
+
 int
 playlist_write_media(struct buf *out, const struct pl_media *pl)
 {
-	const struct pl_seg *sg;
+	struct pl_seg_ctx ctx = { 0 };
 	const char *map, *prev_map = NULL;
-	bool key_on = false;
 	bool has_map = pl->map_uri != NULL;
-	int64_t dur;
 	size_t i;
 
 	if (out == NULL || pl == NULL || (pl->n_segs > 0 && pl->segs == NULL) ||
@@ -85,16 +157,10 @@ playlist_write_media(struct buf *out, const struct pl_media *pl)
 	if (pl->map_uri != NULL && !ok_text(pl->map_uri, true))
 		return -EINVAL;
 	for (i = 0; i < pl->n_segs; i++) {
-		if (!ok_text(pl->segs[i].uri, false))
+		if (!seg_ok(&pl->segs[i]))
 			return -EINVAL;
-		if (pl->segs[i].key_uri != NULL &&
-		    (!ok_text(pl->segs[i].key_uri, true) || pl->segs[i].key_iv == NULL))
-			return -EINVAL;
-		if (pl->segs[i].map_uri != NULL) {
-			if (!ok_text(pl->segs[i].map_uri, true))
-				return -EINVAL;
+		if (pl->segs[i].map_uri != NULL)
 			has_map = true;
-		}
 	}
 
 	/* 7: EXT-X-MAP in a playlist without I-FRAMES-ONLY needs version 6 */
@@ -113,37 +179,9 @@ playlist_write_media(struct buf *out, const struct pl_media *pl)
 		buf_printf(out, "#EXT-X-MAP:URI=\"%s\"\n", map);
 		prev_map = map;
 	}
-	for (i = 0; i < pl->n_segs; i++) {
-		sg = &pl->segs[i];
-		map = sg->map_uri ? sg->map_uri : pl->map_uri;
-		if (sg->discontinuity)
-			buf_printf(out, "#EXT-X-DISCONTINUITY\n");
-		/* 4.3.2.5: a MAP applies to every segment after it, until the next */
-		if (map != NULL && (prev_map == NULL || strcmp(map, prev_map) != 0)) {
-			/* 4.3.2.5: keep the init segment out of the key's scope */
-			if (key_on) {
-				buf_printf(out, "#EXT-X-KEY:METHOD=NONE\n");
-				key_on = false;
-			}
-			buf_printf(out, "#EXT-X-MAP:URI=\"%s\"\n", map);
-			prev_map = map;
-		}
-		if (sg->key_uri != NULL) {
-			buf_printf(out, "#EXT-X-KEY:METHOD=AES-128,URI=\"%s\",IV=0x", sg->key_uri);
-			for (int k = 0; k < 16; k++)
-				buf_printf(out, "%02x", sg->key_iv[k]);
-			buf_printf(out, "\n");
-			key_on = true;
-		} else if (key_on) {
-			buf_printf(out, "#EXT-X-KEY:METHOD=NONE\n");
-			key_on = false;
-		}
-		if (sg->pdt_ms > 0)
-			put_pdt(out, sg->pdt_ms);
-		dur = sg->dur_ms > 0 ? sg->dur_ms : 0;
-		buf_printf(out, "#EXTINF:%" PRId64 ".%03d,\n%s\n", dur / 1000,
-		    (int)(dur % 1000), sg->uri);
-	}
+	ctx.prev_map = prev_map;
+	for (i = 0; i < pl->n_segs; i++)
+		put_segment(out, &ctx, &pl->segs[i], pl->map_uri);
 	if (pl->ended)
 		buf_printf(out, "#EXT-X-ENDLIST\n");
 	return out->err;

@@ -72,6 +72,29 @@ struct pl_variant {
 	double frame_rate;        /* 0: omit */
 };
 
+/*
+ * One segment at a time, for a playlist that grows on disk (a recording,
+ * docs/dvr.md): the tags a segment needs given the segments written before
+ * it (ctx, zeroed before the first), then its EXTINF and URI; the same
+ * lines playlist_write_media writes for it. ctx->prev_map points at the
+ * map URI in force; a caller whose sg strings do not outlive the next call
+ * copies it and points prev_map at the copy. default_map: the map of a
+ * segment without its own (NULL for TS).
+ */
+struct pl_seg_ctx {
+	const char *prev_map;
+	bool key_on;
+};
+int playlist_write_segment(struct buf *out, struct pl_seg_ctx *ctx, const struct pl_seg *sg,
+    const char *default_map);
+/*
+ * The head of a VOD playlist (EXT-X-PLAYLIST-TYPE:VOD, RFC 8216 4.3.3.5):
+ * what precedes the segment lines of a finished recording. has_map selects
+ * version 6 (fMP4). The caller appends the segments and EXT-X-ENDLIST.
+ */
+int playlist_write_vod_head(struct buf *out, int target_s, uint64_t media_seq, bool has_map,
+    bool independent);
+
 /* Seconds: max over segments of round(dur), at least 1. */
 int playlist_target_duration(int64_t max_dur_ms);
 /* Append the media playlist to out. Returns out->err. */

@@ -26,6 +26,7 @@
 #include "rtmp_session.h"
 #include "rtmp_xport.h"
 #include "stream.h"
+#include "recording.h"
 #include "tls_server.h"
 #include "xalloc.h"
 
@@ -400,6 +401,7 @@ tick_all(struct rtmp_server *srv, int64_t now)
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	stream_registry_sweep((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	recordings_sweep((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
 void

@@ -48,6 +48,7 @@
 #include "rtmp_session.h"
 #include "seg_mux.h"
 #include "stream.h"
+#include "stream_params.h"
 #include "ts_unwrap.h"
 #include "xalloc.h"
 
@@ -782,19 +783,8 @@ cmd_publish(struct rtmp_session *s, uint32_t msid, const struct amf0_val *namev)
 		    "Server full: max_publishers reached, try again later");
 	}
 
-	snprintf(p.name, sizeof(p.name), "%s", s->key.stream);
-	snprintf(p.customer, sizeof(p.customer), "%s", s->key.customer);
-	p.customer_id = s->key.customer_id;
-	p.key_id = s->key.id;
-	snprintf(p.peer, sizeof(p.peer), "%s", s->peer);
-	p.format = s->cfg->segment_format;
-	p.target_ms = s->cfg->segment_target_ms;
-	p.window = (unsigned)s->cfg->playlist_window;
-	p.grace_ms = s->cfg->segment_grace_ms;
-	p.republish_grace_ms = s->cfg->republish_grace_ms;
-	p.persist_dir = s->cfg->persist_dir;
+	stream_params_init(&p, s->cfg, &s->key, s->peer);
 	/* HLS AES-128 (docs/access.md): read at each publish; fail closed */
-	p.key_rotation = (unsigned)s->cfg->encryption_key_rotation;
 	if (keys_encrypt_get(s->keys, p.customer, p.name, &p.encrypt) != 0)
 		return refuse_publish(s, msid, REJECT_BAD_KEY, "Key check failed, try again");
 	snprintf(s->ctx, sizeof(s->ctx), "%s %s %s", s->proto, s->peer, p.name);

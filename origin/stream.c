@@ -57,6 +57,8 @@
 #include "log.h"
 #include "metrics.h"
 #include "playlist.h"
+#include "recording.h"
+#include "seg_archive.h"
 #include "seg_crypt.h"
 #include "stream.h"
 #include "xalloc.h"
@@ -83,6 +85,8 @@ struct seg_entry {
 	struct blob *key;         /* its AES-128 key (a reference), or NULL: in the clear */
 	char key_name[SEG_NAME_MAX];
 	uint8_t iv[SEG_CRYPT_IV_LEN];
+	bool on_disk;             /* also in the session directory (DVR, recording) */
+	int64_t mem_expire_ms;    /* DVR: when blob leaves memory (0: not yet) */
 };
 
 struct stream {
@@ -120,6 +124,10 @@ struct stream {
 	char key_name[SEG_NAME_MAX];
 	unsigned key_segs;        /* segments encrypted with it */
 	unsigned n_keys;          /* keys made, for their names */
+	char arch[SEG_ARCHIVE_PATH_MAX];  /* session directory, or "": none */
+	struct rec_writer *rec;   /* recording in progress, or NULL */
+	bool keep_files;          /* recorded: the session directory outlives the stream */
+	bool rec_gap;             /* a segment missed the recording: the next follows a discontinuity */
 };
 
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -221,6 +229,29 @@ persist_remove(const struct stream *s, const char *file)
 		log_warn("persist: unlink %s", path);
 }
 
+/* ---- segment memory and the archive ---------------------------------- */
+
+static void
+entry_drop_blob(struct seg_entry *e)
+{
+	if (e->blob) {
+		METRIC_SUB(segment_mem_bytes, e->blob->len);
+		blob_unref(e->blob);
+		e->blob = NULL;
+	}
+}
+
+/* An entry leaves the stream for good: its blob, and its file unless recorded. */
+static void
+entry_forget_files(struct stream *s, struct seg_entry *e)
+{
+	if (e->on_disk) {
+		METRIC_SUB(archive_segments, 1);
+		if (!s->keep_files)
+			seg_archive_del(s->arch, e->name);
+	}
+}
+
 /* ---- playlists ------------------------------------------------------- */
 
 static size_t
@@ -244,7 +275,7 @@ set_blob(struct blob **slot, struct blob *b)
 static int
 rebuild_playlists_locked(struct stream *s)
 {
-	struct pl_seg pls[128];
+	struct pl_seg *pls;
 	struct pl_media pl = { 0 };
 	struct pl_variant var = { 0 };
 	struct buf b;
@@ -254,7 +285,11 @@ rebuild_playlists_locked(struct stream *s)
 	size_t len;
 	int rc;
 
-	for (size_t i = first; i < s->n_segs && n < 128; i++, n++) {
+	if (first == s->n_segs)
+		return 0;  /* nothing to publish yet: never an empty live playlist */
+	if ((pls = xcalloc(s->n_segs - first, sizeof(*pls))) == NULL)
+		return -ENOMEM;
+	for (size_t i = first; i < s->n_segs; i++, n++) {
 		pls[n].uri = s->segs[i].name;
 		pls[n].dur_ms = s->segs[i].dur_ms;
 		pls[n].pdt_ms = s->segs[i].pdt_ms;
@@ -263,8 +298,6 @@ rebuild_playlists_locked(struct stream *s)
 		pls[n].key_uri = s->segs[i].key ? s->segs[i].key_name : NULL;
 		pls[n].key_iv = s->segs[i].iv;
 	}
-	if (n == 0)
-		return 0;  /* nothing to publish yet: never an empty live playlist */
 	pl.target_s = s->target_s;
 	pl.media_seq = s->segs[first].msn;
 	pl.disc_seq = s->disc_seq;
@@ -273,8 +306,10 @@ rebuild_playlists_locked(struct stream *s)
 	pl.ended = !s->live && !s->waiting;
 	pl.segs = pls;
 	pl.n_segs = n;
-	buf_init(&b, 1 << 20);
+	/* about 100 bytes a segment; a 6 h DVR window at 2 s is ~1 MB */
+	buf_init(&b, (1 << 20) + n * 512);
 	rc = playlist_write_media(&b, &pl);
+	free(pls);
 	if (rc != 0) {
 		buf_fini(&b);
 		return rc;
@@ -345,7 +380,9 @@ stream_free_locked(struct stream *s, bool remove_files)
 		if (remove_files && s->segs[i].key && (i + 1 == s->n_segs ||
 		    s->segs[i + 1].key != s->segs[i].key))
 			key_forget(s, s->segs[i].key_name);
-		blob_unref(s->segs[i].blob);
+		if (s->segs[i].on_disk)
+			METRIC_SUB(archive_segments, 1);
+		entry_drop_blob(&s->segs[i]);
 		blob_unref(s->segs[i].init);
 		blob_unref(s->segs[i].key);
 	}
@@ -355,6 +392,14 @@ stream_free_locked(struct stream *s, bool remove_files)
 		if (s->init)
 			persist_remove(s, s->init_name);
 	}
+	/*
+	 * The session directory: a recording keeps it (finished by then, or,
+	 * at shutdown, finished at the next start); a DVR window's goes with
+	 * the stream, or at the next start when the origin is stopping.
+	 */
+	if (s->arch[0] && remove_files && !s->keep_files)
+		seg_archive_remove(s->arch);
+	rec_writer_close(s->rec);
 	free(s->segs);
 	blob_unref(s->media_pl);
 	blob_unref(s->master_pl);
@@ -409,6 +454,32 @@ resume_locked(struct stream *s, const struct stream_params *p)
 	log_info("publisher back within the republish grace: the playlist "
 	    "continues after media sequence %llu, with a discontinuity",
 	    (unsigned long long)(s->next_msn ? s->next_msn - 1 : 0));
+}
+
+/* A new stream's session directory and recording (docs/dvr.md). Locked. */
+static void
+archive_start_locked(struct stream *s)
+{
+	const struct stream_params *p = &s->p;
+
+	s->arch[0] = '\0';
+	if (p->archive_dir == NULL || (p->dvr_window_ms <= 0 && !p->record))
+		return;
+	if (seg_archive_open(p->archive_dir, p->name, s->sid, s->arch, sizeof(s->arch)) != 0) {
+		s->arch[0] = '\0';
+		log_warnx("no session directory below %s: no DVR window and no recording "
+		    "for this stream", p->archive_dir);
+		return;
+	}
+	if (p->record) {
+		s->rec = rec_writer_open(s->arch, p->customer, p->name, s->sid, s->started_ms,
+		    p->format == SEG_FMT_FMP4);
+		s->keep_files = s->rec != NULL;
+		if (s->rec == NULL)
+			log_warnx("the recording of this stream could not start");
+	}
+	if (p->dvr_window_ms > 0)
+		log_info("DVR window of %lld s in %s", (long long)(p->dvr_window_ms / 1000), s->arch);
 }
 
 struct stream *
@@ -467,6 +538,7 @@ stream_publish(const struct stream_params *p)
 		unlink_locked(old);
 		stream_free_locked(old, true);
 	}
+	archive_start_locked(s);
 	s->next = buckets[bucket_of(p->name)];
 	buckets[bucket_of(p->name)] = s;
 	pthread_mutex_unlock(&reg_lock);
@@ -535,6 +607,8 @@ stream_set_init(struct stream *s, const uint8_t *data, size_t len)
 	    s->n_inits++);
 	set_blob(&s->init, b);
 	persist_write(s, s->init_name, b);
+	if (s->arch[0] && seg_archive_put(s->arch, s->init_name, data, len, false) != 0)
+		METRIC_ADD(archive_write_errors, 1);
 	pthread_mutex_unlock(&reg_lock);
 	return 0;
 }
@@ -566,6 +640,14 @@ key_next(struct stream *s)
 		log_warnx("encryption: cannot store key %s: segment dropped", name);
 		return rc;
 	}
+	/* a recording needs its keys after the window (and a restart) */
+	if (s->rec && seg_archive_put(s->arch, name, raw, sizeof(raw), true) != 0) {
+		OPENSSL_cleanse(raw, sizeof(raw));
+		key_forget(s, name);
+		log_warnx("encryption: cannot keep key %s with the recording: segment dropped",
+		    name);
+		return -EIO;
+	}
 	kb = blob_copy(raw, sizeof(raw), CT_KEY);
 	OPENSSL_cleanse(raw, sizeof(raw));
 	if (kb == NULL) {
@@ -585,6 +667,72 @@ key_next(struct stream *s)
 	return 0;
 }
 
+/* Add the newest segment e to the recording (docs/dvr.md). Locked. */
+static void
+record_locked(struct stream *s, const struct seg_entry *e, bool starts_with_key)
+{
+	struct pl_seg ps = { 0 };
+
+	if (!e->on_disk) {
+		/* not on disk, so not in the recording: a gap it shows as a discontinuity */
+		s->rec_gap = true;
+		return;
+	}
+	ps.uri = e->name;
+	ps.dur_ms = e->dur_ms;
+	ps.pdt_ms = e->pdt_ms;
+	ps.discontinuity = e->disc || s->rec_gap;
+	ps.map_uri = e->init ? e->init_name : NULL;
+	ps.key_uri = e->key ? e->key_name : NULL;
+	ps.key_iv = e->iv;
+	if (rec_writer_add(s->rec, &ps, NULL, e->msn, starts_with_key, e->blob->len,
+	    s->target_s) == 0)
+		s->rec_gap = false;
+}
+
+/*
+ * Slide the window after a segment was added. Locked. RFC 8216 4.3.3.3:
+ * EXT-X-DISCONTINUITY-SEQUENCE counts the discontinuity tags of the
+ * segments that have left the playlist.
+ *
+ * Without DVR, the playlist keeps the newest `window` segments; older ones
+ * enter their grace period (expire_ms) and are then dropped. With a DVR
+ * window, the playlist keeps dvr_window_ms of media: segments older than
+ * the newest `window` leave memory after the grace (mem_expire_ms) and are
+ * served from disk; one not on disk cannot stay, and takes every older
+ * one out of the playlist with it.
+ */
+static void
+slide_locked(struct stream *s, int64_t now)
+{
+	size_t first = window_start(s), cut = first, live_first, i;
+	int64_t total = 0;
+
+	if (s->p.dvr_window_ms <= 0 || !s->arch[0]) {
+		size_t in_window = s->n_segs - first;
+		if (in_window > s->p.window)
+			cut = first + (in_window - s->p.window);
+	} else {
+		live_first = s->n_segs > s->p.window ? s->n_segs - s->p.window : 0;
+		for (i = first; i < live_first; i++) {
+			if (!s->segs[i].on_disk)
+				cut = i + 1;
+			else if (s->segs[i].mem_expire_ms == 0 && s->segs[i].blob)
+				s->segs[i].mem_expire_ms = now + s->p.grace_ms;
+		}
+		for (i = cut; i < s->n_segs; i++)
+			total += s->segs[i].dur_ms;
+		/* keep at least dvr_window_ms of media, and never the live window */
+		while (cut < live_first && total - s->segs[cut].dur_ms >= s->p.dvr_window_ms)
+			total -= s->segs[cut++].dur_ms;
+	}
+	for (i = first; i < cut; i++) {
+		s->segs[i].expire_ms = now + s->p.grace_ms;
+		if (s->segs[i].disc)
+			s->disc_seq++;
+	}
+}
+
 int
 stream_add_segment(void *arg, struct seg_out *so)
 {
@@ -592,7 +740,8 @@ stream_add_segment(void *arg, struct seg_out *so)
 	struct seg_entry *e;
 	struct blob *b, *key = NULL;
 	uint8_t iv[SEG_CRYPT_IV_LEN];
-	size_t in_window;
+	char name[SEG_NAME_MAX];
+	bool on_disk = false;
 	int64_t now = clock_wall_ms();
 	int rc;
 
@@ -626,6 +775,19 @@ stream_add_segment(void *arg, struct seg_out *so)
 		return -ENOMEM;
 	b->max_age_s = 86400;
 	b->immutable = 1;
+	/*
+	 * The disk copy (DVR, recording) is written before the lock too: only
+	 * this thread makes names, and a slow disk must not stall HTTP.
+	 */
+	snprintf(name, sizeof(name), "%s-%llu.%s", s->sid, (unsigned long long)s->next_msn,
+	    s->p.format == SEG_FMT_FMP4 ? "m4s" : "ts");
+	if (s->arch[0]) {
+		on_disk = seg_archive_put(s->arch, name, b->data, b->len, false) == 0;
+		if (on_disk)
+			METRIC_ADD(archive_segments, 1);
+		else
+			METRIC_ADD(archive_write_errors, 1);
+	}
 
 	pthread_mutex_lock(&reg_lock);
 	if (s->n_segs == s->cap_segs) {
@@ -642,9 +804,10 @@ stream_add_segment(void *arg, struct seg_out *so)
 	e = &s->segs[s->n_segs++];
 	memset(e, 0, sizeof(*e));
 	e->blob = b;
+	METRIC_ADD(segment_mem_bytes, b->len);
 	e->msn = s->next_msn++;
-	snprintf(e->name, sizeof(e->name), "%s-%llu.%s", s->sid,
-	    (unsigned long long)e->msn, s->p.format == SEG_FMT_FMP4 ? "m4s" : "ts");
+	e->on_disk = on_disk;
+	memcpy(e->name, name, sizeof(e->name));
 	e->dur_ms = so->dur_ms > 0 ? so->dur_ms : 1;
 	/* RFC 8216 4.3.5.1: INDEPENDENT-SEGMENTS only while it is true */
 	if (!so->starts_with_key)
@@ -690,18 +853,9 @@ stream_add_segment(void *arg, struct seg_out *so)
 	}
 	s->segments++;
 	persist_write(s, e->name, b);
-
-	/*
-	 * Slide the window: segments beyond it enter their grace period. RFC
-	 * 8216 4.3.3.3: EXT-X-DISCONTINUITY-SEQUENCE counts the discontinuity
-	 * tags of the segments that have left the playlist.
-	 */
-	in_window = s->n_segs - window_start(s);
-	for (size_t i = window_start(s); in_window > s->p.window; i++, in_window--) {
-		s->segs[i].expire_ms = now + s->p.grace_ms;
-		if (s->segs[i].disc)
-			s->disc_seq++;
-	}
+	if (s->rec)
+		record_locked(s, e, so->starts_with_key);
+	slide_locked(s, now);
 	rc = rebuild_playlists_locked(s);
 	pthread_mutex_unlock(&reg_lock);
 	METRIC_ADD(segments_total, 1);
@@ -717,6 +871,11 @@ end_locked(struct stream *s, int64_t now, const char *why)
 	s->ended_ms = now;
 	if (rebuild_playlists_locked(s) != 0)
 		log_warnx("%s: could not write the final playlist", s->p.name);
+	/* the event is over: its recording becomes a VOD playlist */
+	if (s->rec) {
+		rec_writer_finish(s->rec, now);
+		s->rec = NULL;
+	}
 	if (why)
 		log_info("%s: stream ended (%s)", s->p.name, why);
 }
@@ -755,16 +914,48 @@ stream_registry_end_all(void)
 	pthread_mutex_unlock(&reg_lock);
 }
 
+/*
+ * The entry of segment name object, found by its media sequence number
+ * (entries are consecutive): a DVR window holds thousands. -1: not one.
+ * Locked.
+ */
+static ssize_t
+find_segment_locked(const struct stream *s, const char *object)
+{
+	size_t sl = strlen(s->sid);
+	unsigned long long msn;
+	char *end;
+
+	if (s->n_segs == 0 || strncmp(object, s->sid, sl) != 0 || object[sl] != '-' ||
+	    object[sl + 1] < '0' || object[sl + 1] > '9')
+		return -1;
+	errno = 0;
+	msn = strtoull(object + sl + 1, &end, 10);
+	if (errno != 0 || msn < s->segs[0].msn || msn - s->segs[0].msn >= s->n_segs)
+		return -1;
+	msn -= s->segs[0].msn;
+	return strcmp(s->segs[msn].name, object) == 0 ? (ssize_t)msn : -1;
+}
+
 struct blob *
 stream_get_object(const char *name, const char *object, struct acct_customer **acct)
 {
 	struct stream *s;
 	struct blob *b = NULL;
+	struct acct_customer *owner = NULL;
+	char dir[SEG_ARCHIVE_PATH_MAX], file[SEG_NAME_MAX], customer[KEYS_NAME_MAX + 1];
+	const char *ctype = NULL;
+	size_t first_try;
+	ssize_t hit;
 
+	dir[0] = '\0';
 	pthread_mutex_lock(&reg_lock);
 	s = find_locked(name);
 	if (s == NULL)
 		goto out;
+	owner = s->acct;
+	hit = find_segment_locked(s, object);
+	first_try = hit >= 0 ? (size_t)hit : 0;   /* else a scan: inits, keys */
 	if (strcmp(object, "index.m3u8") == 0)
 		b = s->media_pl;
 	else if (strcmp(object, "master.m3u8") == 0)
@@ -772,9 +963,15 @@ stream_get_object(const char *name, const char *object, struct acct_customer **a
 	else if (s->init && strcmp(object, s->init_name) == 0)
 		b = s->init;
 	else
-		for (size_t i = 0; i < s->n_segs; i++) {
+		for (size_t i = first_try; i < s->n_segs; i++) {
 			if (strcmp(s->segs[i].name, object) == 0) {
 				b = s->segs[i].blob;
+				/* DVR: no longer in memory: read it after the lock */
+				if (b == NULL && s->segs[i].on_disk) {
+					memcpy(dir, s->arch, sizeof(dir));
+					memcpy(file, s->segs[i].name, sizeof(file));
+					ctype = s->p.format == SEG_FMT_FMP4 ? CT_MP4 : CT_TS;
+				}
 				break;
 			}
 			/* an earlier packager's init, still needed by this segment */
@@ -789,10 +986,25 @@ stream_get_object(const char *name, const char *object, struct acct_customer **a
 		}
 	if (b)
 		blob_ref(b);
-	if (b && acct)
-		*acct = s->acct;
 out:
 	pthread_mutex_unlock(&reg_lock);
+	if (b == NULL && dir[0]) {
+		if ((b = seg_archive_get(dir, file, ctype, SIZE_MAX)) != NULL) {
+			b->max_age_s = 86400;
+			b->immutable = 1;
+			METRIC_ADD(archive_reads_total, 1);
+		} else if (errno != ENOENT) {
+			log_warn("DVR: cannot read %s/%s", dir, file);
+		}
+	}
+	/* a finished recording of this stream (recording.h) */
+	if (b == NULL &&
+	    (b = recordings_get(name, object, customer, sizeof(customer))) != NULL) {
+		owner = acct_stream(customer, name);
+		METRIC_ADD(archive_reads_total, 1);
+	}
+	if (b && acct)
+		*acct = owner;
 	if (b == NULL)
 		errno = ENOENT;
 	return b;
@@ -886,11 +1098,22 @@ stream_registry_sweep(int64_t now)
 				s->prev_bytes_in = b;
 				s->prev_rate_ms = now;
 			}
+			/* DVR: segments past the live window and its grace leave memory */
+			for (size_t k = 0; k < s->n_segs; k++) {
+				struct seg_entry *e = &s->segs[k];
+				if (e->mem_expire_ms == 0)
+					continue;
+				if (e->mem_expire_ms > now)
+					break;
+				entry_drop_blob(e);
+				e->mem_expire_ms = 0;
+			}
 			while (drop < s->n_segs && s->segs[drop].expire_ms != 0 &&
 			    s->segs[drop].expire_ms <= now) {
 				struct seg_entry *e = &s->segs[drop];
 
 				persist_remove(s, e->name);
+				entry_forget_files(s, e);
 				/* the last segment using an earlier packager's init */
 				if (e->init && e->init != s->init &&
 				    (drop + 1 == s->n_segs || s->segs[drop + 1].init != e->init))
@@ -900,7 +1123,7 @@ stream_registry_sweep(int64_t now)
 				if (e->key && e->key != s->key &&
 				    (drop + 1 == s->n_segs || s->segs[drop + 1].key != e->key))
 					key_forget(s, e->key_name);
-				blob_unref(e->blob);
+				entry_drop_blob(e);
 				blob_unref(e->init);
 				blob_unref(e->key);
 				drop++;

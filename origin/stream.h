@@ -21,6 +21,17 @@
  * EXT-X-ENDLIST and stays for grace_ms, then the stream is removed. A
  * revoked key, a zero republish_grace_ms and the origin's shutdown end the
  * stream at once.
+ *
+ * DVR and recording (docs/dvr.md). With a DVR window, the live playlist
+ * spans dvr_window_ms of media instead of `window` segments, so players can
+ * seek back. Memory stays bounded: each segment is also written to the
+ * stream's session directory (seg_archive.h) and, once it leaves the last
+ * `window` segments and their grace, only its facts stay in memory; it is
+ * then served from disk. A segment that could not be written stays in
+ * memory only, and the DVR window restarts after it. With recording on,
+ * every segment stays on disk until the event ends, when it becomes a VOD
+ * playlist (recording.h); a republish within the grace continues the same
+ * recording.
  */
 #ifndef CDN_STREAM_H
 #define CDN_STREAM_H
@@ -49,6 +60,10 @@ struct stream_params {
 	const char *persist_dir;            /* also write segments here, or NULL */
 	bool encrypt;                       /* HLS AES-128 (docs/access.md "Encryption") */
 	unsigned key_rotation;              /* segments per content key (>= 1) */
+	/* DVR and recording (docs/dvr.md): both keep segments below archive_dir */
+	const char *archive_dir;            /* root of the session directories */
+	int64_t dvr_window_ms;              /* 0: no DVR; else the playlist spans this much */
+	bool record;                        /* keep the event as a VOD playlist */
 };
 
 struct stream_info {
@@ -128,7 +143,9 @@ void stream_registry_end_all(void);
 /*
  * Look up an object of a stream for HTTP: "index.m3u8", "master.m3u8",
  * "init.mp4", a segment name or a content key name ("<id>.key"; its blob
- * has is_secret set). Returns a new reference, or NULL (ENOENT).
+ * has is_secret set), from memory or from its DVR window on disk; then of
+ * the stream's finished recordings (recording.h). Returns a new reference,
+ * or NULL (ENOENT).
  */
 struct acct_customer;
 /* acct: when not NULL, set to the stream owner's accounting counters. */

@@ -127,6 +127,13 @@ usage(FILE *f)
 "  stream encrypt --customer C --stream S on|off\n"
 "                               HLS AES-128 for the stream, from its next\n"
 "                               publish (docs/access.md, Encryption)\n"
+"  stream dvr --customer C --stream S WINDOW\n"
+"                               how far back viewers can seek (90m, 2h; 0: off),\n"
+"                               from its next publish (docs/dvr.md)\n"
+"  stream record --customer C --stream S on|off\n"
+"                               keep each event as a VOD playlist\n"
+"  recordings [--customer C]    finished recordings: id, length, URL, expiry\n"
+"  recording delete STREAM ID   delete one now\n"
 "  report --customer C | --all  --from DATE --to DATE\n"
 "         [--format table|csv|json|svg] [--direction out|in|max|sum]\n"
 "                               bandwidth and 95th-percentile billing (DATE:\n"
@@ -1303,6 +1310,94 @@ cmd_stream_encrypt(struct call *c, const char *onoff)
 	return rc;
 }
 
+static int
+cmd_stream_dvr(struct call *c, const char *window)
+{
+	int rc = post_stream_setting(c, "/api/v1/dvr", "window", window);
+
+	if (rc == 0 && !c->o->json)
+		printf("stream %s of %s: DVR window %s (from its next publish)\n", c->o->stream,
+		    c->o->customer, strcmp(window, "0") == 0 ? "off" : window);
+	return rc;
+}
+
+static int
+cmd_stream_record(struct call *c, const char *onoff)
+{
+	int rc = post_stream_setting(c, "/api/v1/dvr", "record", onoff);
+
+	if (rc == 0 && !c->o->json)
+		printf("stream %s of %s: recording %s (from its next publish)\n", c->o->stream,
+		    c->o->customer, onoff);
+	return rc;
+}
+
+static int
+cmd_recordings(struct call *c)
+{
+	struct table t = { .n_cols = 7 };
+	const struct jv *a;
+	char path[128];
+	int rc;
+
+	if (c->o->customer)
+		snprintf(path, sizeof(path), "/api/v1/recordings?customer=%s", c->o->customer);
+	else
+		snprintf(path, sizeof(path), "/api/v1/recordings");
+	if ((rc = http_call(c, "GET", path, NULL)) != 0 || c->o->json)
+		return rc;
+	if ((a = doc_array(c, "recordings")) == NULL)
+		return EXIT_API;
+	if (a->n == 0) {
+		puts("no recordings (cdnctl stream record --customer C --stream S on)");
+		return 0;
+	}
+	table_row(&t, (const char *const[]){ "ID", "STREAM", "CUSTOMER", "LENGTH", "ENDED",
+		"EXPIRES", "URL" });
+	for (size_t i = 0; i < a->n; i++) {
+		const struct jv *e = &a->kid[i];
+		char len[32] = "-", ended[40] = "-", expires[40] = "-";
+		int64_t v;
+
+		if (jv_int(e, "duration_ms", &v))
+			snprintf(len, sizeof(len), "%" PRId64 "m%02" PRId64 "s", v / 60000,
+			    (v / 1000) % 60);
+		if (jv_int(e, "ended_ms", &v))
+			fmt_time(ended, sizeof(ended), v / 1000);
+		if (jv_int(e, "expires_ms", &v))
+			fmt_time(expires, sizeof(expires), v / 1000);
+		table_row(&t, (const char *const[]){ jv_str(e, "id"), jv_str(e, "stream"),
+			jv_str(e, "customer"), len, ended, expires, jv_str(e, "url") });
+	}
+	table_print(&t);
+	rc = t.oom ? EXIT_API : 0;
+	table_free(&t);
+	return rc;
+}
+
+static int
+cmd_recording_delete(struct call *c, const char *stream, const char *id)
+{
+	char path[256];
+	int rc;
+
+	snprintf(path, sizeof(path), "/api/v1/recordings/%s/%s/delete", stream, id);
+	rc = http_call(c, "POST", path, "");
+	if (rc == 0 && !c->o->json)
+		printf("recording %s of %s deleted\n", id, stream);
+	return rc;
+}
+
+/* A stream name or recording id: [a-z0-9_-], 1-64, not starting with '-' or '_'. */
+static bool
+word_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= 64 && s[0] != '-' && s[0] != '_' &&
+	    s[strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-")] == '\0';
+}
+
 /* An edge name as the origin takes it: [A-Za-z0-9._-], 1-63. */
 static bool
 edge_name_ok(const char *s)
@@ -1413,6 +1508,23 @@ run(struct opts *o)
 			rc = usage_error("stream encrypt needs --customer and --stream");
 		else if (rc == 0 && strcmp(o->pos[2], "on") && strcmp(o->pos[2], "off"))
 			rc = usage_error("stream encrypt: on or off (got '%s')", o->pos[2]);
+	} else if (strcmp(w0, "stream") == 0 && strcmp(w1, "dvr") == 0) {
+		rc = check_shape(o, "stream dvr WINDOW", 3, OPT_CUSTOMER | OPT_STREAM);
+		if (rc == 0 && (o->customer == NULL || o->stream == NULL))
+			rc = usage_error("stream dvr needs --customer and --stream");
+	} else if (strcmp(w0, "stream") == 0 && strcmp(w1, "record") == 0) {
+		rc = check_shape(o, "stream record on|off", 3, OPT_CUSTOMER | OPT_STREAM);
+		if (rc == 0 && (o->customer == NULL || o->stream == NULL))
+			rc = usage_error("stream record needs --customer and --stream");
+		else if (rc == 0 && strcmp(o->pos[2], "on") && strcmp(o->pos[2], "off"))
+			rc = usage_error("stream record: on or off (got '%s')", o->pos[2]);
+	} else if (strcmp(w0, "recordings") == 0) {
+		rc = check_shape(o, "recordings", 1, OPT_CUSTOMER);
+	} else if (strcmp(w0, "recording") == 0 && strcmp(w1, "delete") == 0) {
+		rc = check_shape(o, "recording delete STREAM ID", 4, 0);
+		if (rc == 0 && (!word_ok(o->pos[2]) || !word_ok(o->pos[3])))
+			rc = usage_error("recording delete: '%s' '%s' is not a stream and a "
+			    "recording id (see recordings)", o->pos[2], o->pos[3]);
 	} else if (strcmp(w0, "report") == 0) {
 		rc = check_shape(o, "report", 1, OPT_CUSTOMER | OPT_ALL);
 		if (rc == 0 && (o->from == NULL || o->to == NULL))
@@ -1425,7 +1537,8 @@ run(struct opts *o)
 		    o->n_pos > 1 &&
 			    (strcmp(w0, "customer") == 0 ||
 				strcmp(w0, "key") == 0 || strcmp(w0, "edge") == 0 ||
-				strcmp(w0, "secret") == 0 || strcmp(w0, "stream") == 0)
+				strcmp(w0, "secret") == 0 || strcmp(w0, "stream") == 0 ||
+				strcmp(w0, "recording") == 0)
 			? w1
 			: w0);
 	if (rc != 0)
@@ -1447,6 +1560,14 @@ run(struct opts *o)
 		rc = cmd_token(&c);
 	else if (strcmp(w0, "stream") == 0 && strcmp(w1, "encrypt") == 0)
 		rc = cmd_stream_encrypt(&c, o->pos[2]);
+	else if (strcmp(w0, "stream") == 0 && strcmp(w1, "dvr") == 0)
+		rc = cmd_stream_dvr(&c, o->pos[2]);
+	else if (strcmp(w0, "stream") == 0 && strcmp(w1, "record") == 0)
+		rc = cmd_stream_record(&c, o->pos[2]);
+	else if (strcmp(w0, "recordings") == 0)
+		rc = cmd_recordings(&c);
+	else if (strcmp(w0, "recording") == 0)
+		rc = cmd_recording_delete(&c, o->pos[2], o->pos[3]);
 	else if (strcmp(w0, "stream") == 0)
 		rc = cmd_stream_access(&c, o->pos[2]);
 	else if (strcmp(w0, "customer") == 0 && strcmp(w1, "add") == 0)

@@ -503,6 +503,76 @@ t_encrypted(void)
 	return 0;
 }
 
+/*
+ * A recording's playlist (recording.c): the VOD head, then one segment at a
+ * time with the map and key carried across calls (the strings of each
+ * segment copied to a scratch buffer that is overwritten, as a recorder's
+ * are), then ENDLIST. Golden, and the same segment lines as the whole
+ * playlist writer gives for the same segments.
+ */
+static int
+t_vod_incremental(void)
+{
+	static const uint8_t iv7[16] = { [15] = 7 }, iv8[16] = { [15] = 8 };
+	static const struct pl_seg segs[] = {
+		{ "s-0.m4s", 2000, PDT0, false, "s-init0.mp4", "s-k0.key", iv7 },
+		{ "s-1.m4s", 2000, PDT0 + 2000, false, "s-init0.mp4", "s-k0.key", iv8 },
+		{ "s-2.m4s", 1500, PDT0 + 9000, true, "s-init1.mp4", NULL, NULL },
+		{ "s-3.m4s", 2000, PDT0 + 10500, false, "s-init1.mp4", NULL, NULL },
+	};
+	struct pl_media pl = { .target_s = 2, .media_seq = 0, .ended = true, .segs = segs,
+		.n_segs = 4 };
+	struct pl_seg_ctx ctx = { 0 };
+	char keep_map[64], scratch[3][64];
+	struct buf b, whole;
+	const char *body_vod, *body_whole;
+
+	buf_init(&b, 4096);
+	CHECK_INT(playlist_write_vod_head(&b, 2, 0, true, false), 0);
+	for (size_t i = 0; i < 4; i++) {
+		struct pl_seg sg = segs[i];
+		snprintf(scratch[0], sizeof(scratch[0]), "%s", segs[i].uri);
+		snprintf(scratch[1], sizeof(scratch[1]), "%s", segs[i].map_uri);
+		sg.uri = scratch[0];
+		sg.map_uri = scratch[1];
+		if (segs[i].key_uri) {
+			snprintf(scratch[2], sizeof(scratch[2]), "%s", segs[i].key_uri);
+			sg.key_uri = scratch[2];
+		}
+		CHECK_INT(playlist_write_segment(&b, &ctx, &sg, NULL), 0);
+		if (ctx.prev_map) {
+			snprintf(keep_map, sizeof(keep_map), "%s", ctx.prev_map);
+			ctx.prev_map = keep_map;
+		}
+		memset(scratch, 'x', sizeof(scratch));   /* the recorder's strings are gone */
+		scratch[0][63] = scratch[1][63] = scratch[2][63] = '\0';
+	}
+	buf_printf(&b, "#EXT-X-ENDLIST\n");
+	CHECK_INT(golden("vod_incremental.m3u8", &b), 0);
+	CHECK(memmem(b.data, b.len, "#EXT-X-PLAYLIST-TYPE:VOD\n", 25) != NULL);
+	buf_init(&whole, 4096);
+	CHECK_INT(playlist_write_media(&whole, &pl), 0);
+	buf_append(&b, "", 1);
+	buf_append(&whole, "", 1);
+	body_vod = strstr((const char *)b.data, "#EXT-X-KEY");
+	body_whole = strstr((const char *)whole.data, "#EXT-X-KEY");
+	CHECK(body_vod != NULL && body_whole != NULL);
+	if (body_vod && body_whole)
+		CHECK_STR(body_vod, body_whole);
+	buf_fini(&whole);
+	buf_fini(&b);
+	/* what cannot be a line is refused, as in the whole writer */
+	{
+		struct pl_seg bad = { "#x.ts", 2000, 0, false, NULL, NULL, NULL };
+		struct pl_seg_ctx c2 = { 0 };
+		buf_init(&b, 4096);
+		CHECK_INT(playlist_write_segment(&b, &c2, &bad, NULL), -EINVAL);
+		CHECK_INT(playlist_write_vod_head(&b, 0, 0, false, false), -EINVAL);
+		buf_fini(&b);
+	}
+	return 0;
+}
+
 /* RFC 3602 case 1 (AES-128-CBC), plus the PKCS#7 block; IV from an MSN. */
 static int
 t_seg_crypt(void)
@@ -555,6 +625,7 @@ main(void)
 	RUN(t_bad_input);
 	RUN(t_scripted_discontinuity);
 	RUN(t_encrypted);
+	RUN(t_vod_incremental);
 	RUN(t_seg_crypt);
 	return check_done();
 }
