@@ -87,6 +87,8 @@ meta_write(const char *dir, const struct rec_meta *m)
 	return rc;
 }
 
+static int meta_names_ok(const struct rec_meta *m);
+
 /* 0, or -1 (logged): a file we did not write, or one damaged. */
 static int
 meta_read(const char *dir, struct rec_meta *m)
@@ -102,13 +104,39 @@ meta_read(const char *dir, struct rec_meta *m)
 		conf_free(rec_meta_desc, REC_META_N, m);
 		return -1;
 	}
-	if (!keys_name_ok(m->stream) || !keys_name_ok(m->customer) ||
-	    !seg_archive_name_ok(m->id) || strlen(m->id) > REC_ID_MAX) {
+	if (meta_names_ok(m) != 0) {
 		log_warnx("recording: %s: bad id, stream or customer", path);
 		conf_free(rec_meta_desc, REC_META_N, m);
 		return -1;
 	}
 	return 0;
+}
+
+/* Names fit, after a parse. 0 or -1. */
+static int
+meta_names_ok(const struct rec_meta *m)
+{
+	if (!keys_name_ok(m->stream) || !keys_name_ok(m->customer) ||
+	    !seg_archive_name_ok(m->id) || strlen(m->id) > REC_ID_MAX)
+		return -1;
+	return 0;
+}
+
+int
+rec_meta_check_text(const char *text, size_t len)
+{
+	struct rec_meta m;
+	char err[CONF_ERRLEN];
+	int rc = -1;
+
+	memset(&m, 0, sizeof(m));
+	if (conf_defaults(rec_meta_desc, REC_META_N, &m, err) == 0 &&
+	    conf_load_text(rec_meta_desc, REC_META_N, &m, "recording.conf", text, len, err) == 0 &&
+	    conf_check_required(rec_meta_desc, REC_META_N, &m, err) == 0 &&
+	    meta_names_ok(&m) == 0)
+		rc = 0;
+	conf_free(rec_meta_desc, REC_META_N, &m);
+	return rc;
 }
 
 /* ---- the index of finished recordings ---------------------------------- */
@@ -489,32 +517,44 @@ content_type(const char *name)
 	return NULL;
 }
 
+int
+rec_object_split(const char *object, char id[REC_ID_MAX + 1], const char **file)
+{
+	const char *dash, *ctype = content_type(object);
+	size_t n = strlen(object), idlen;
+
+	if (ctype == NULL || !seg_archive_name_ok(object))
+		return -ENOENT;
+	if (n > 9 && strncmp(object, "vod-", 4) == 0 && strcmp(object + n - 5, ".m3u8") == 0) {
+		idlen = n - 9;
+		if (idlen > REC_ID_MAX)
+			return -ENOENT;
+		memcpy(id, object + 4, idlen);
+		*file = REC_PLAYLIST;
+	} else {
+		/* a file of the recording: never its playlist or its facts */
+		if ((dash = strchr(object, '-')) == NULL || strcmp(ctype, content_type(".m3u8")) == 0)
+			return -ENOENT;
+		idlen = (size_t)(dash - object);
+		if (idlen > REC_ID_MAX)
+			return -ENOENT;
+		memcpy(id, object, idlen);
+		*file = object;
+	}
+	id[idlen] = '\0';
+	return seg_archive_name_ok(id) ? 0 : -ENOENT;
+}
+
 struct blob *
 recordings_get(const char *stream, const char *object, char *customer, size_t customer_len)
 {
 	char id[REC_ID_MAX + 1], dir[SEG_ARCHIVE_PATH_MAX];
-	const char *file = object, *dash, *ctype = content_type(object);
-	size_t n = strlen(object), idlen;
+	const char *file, *ctype = content_type(object);
 	struct blob *b;
 	bool found = false;
 
-	if (ctype == NULL || !seg_archive_name_ok(object))
+	if (rec_object_split(object, id, &file) != 0)
 		goto none;
-	if (n > 9 && strncmp(object, "vod-", 4) == 0 && strcmp(object + n - 5, ".m3u8") == 0) {
-		idlen = n - 9;
-		file = REC_PLAYLIST;
-		if (idlen > REC_ID_MAX)
-			goto none;
-		memcpy(id, object + 4, idlen);
-	} else {
-		if ((dash = strchr(object, '-')) == NULL || strcmp(ctype, content_type(".m3u8")) == 0)
-			goto none;
-		idlen = (size_t)(dash - object);
-		if (idlen == 0 || idlen > REC_ID_MAX)
-			goto none;
-		memcpy(id, object, idlen);
-	}
-	id[idlen] = '\0';
 	pthread_mutex_lock(&rec_lock);
 	for (size_t i = 0; i < n_recs; i++)
 		if (strcmp(recs[i].info.id, id) == 0 && strcmp(recs[i].info.stream, stream) == 0) {

@@ -83,6 +83,19 @@ size_t recordings_list(struct rec_info *out, size_t max, const char *customer);
  */
 struct blob *recordings_get(const char *stream, const char *object, char *customer,
     size_t customer_len);
+/*
+ * Which recording an object name is of (the HTTP path's last part): the
+ * playlist "vod-<id>.m3u8" (*file "index.m3u8"), or a file of it whose
+ * name begins with "<id>-" (*file the object itself), with a known
+ * extension. 0, or -ENOENT: not an object of any recording.
+ */
+int rec_object_split(const char *object, char id[REC_ID_MAX + 1], const char **file);
+/*
+ * Parse the text of a recording.conf (what recordings_init reads), for
+ * tests and fuzzing: 0 when it would be accepted, with its id, stream and
+ * customer fit for names; -1 otherwise.
+ */
+int rec_meta_check_text(const char *text, size_t len);
 /* Delete one now. 0 or -ENOENT. */
 int recordings_delete(const char *stream, const char *id);
 /* Delete those past their retention; called about once a second. */
