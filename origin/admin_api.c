@@ -540,6 +540,10 @@ streams_list(struct buf *b)
 		json_uint(&j, s->media_seq);
 		json_key(&j, "segments");
 		json_uint(&j, s->segments);
+		json_key(&j, "dvr_window_s");
+		json_int(&j, s->dvr_window_ms / 1000);
+		json_key(&j, "recording");
+		json_bool(&j, s->recording);
 		json_obj_end(&j);
 	}
 	json_arr_end(&j);

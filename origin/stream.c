@@ -1034,6 +1034,8 @@ stream_list(struct stream_info *out, size_t max)
 			si->height = s->height;
 			si->media_seq = s->next_msn ? s->next_msn - 1 : 0;
 			si->segments = s->segments;
+			si->dvr_window_ms = s->arch[0] ? s->p.dvr_window_ms : 0;
+			si->recording = s->rec != NULL;
 		}
 	pthread_mutex_unlock(&reg_lock);
 	return n;

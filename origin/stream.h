@@ -80,6 +80,8 @@ struct stream_info {
 	int width, height;
 	uint64_t media_seq;                 /* sequence number of the newest segment */
 	uint64_t segments;                  /* made since publish */
+	int64_t dvr_window_ms;              /* 0: no DVR window */
+	bool recording;                     /* the event is being recorded */
 };
 
 /*

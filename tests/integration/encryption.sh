@@ -113,6 +113,18 @@ check "ffmpeg without a token cannot decode" test $? -ne 0
 # hls.js in Chromium, on the edge's player page (it passes its ?token= on).
 browser_run encrypted encrypted.mjs WATCH_URL="$EDGE_URL/watch/enc" TOKEN="$TOK"
 
+# ---- SRT: the stream's setting is read with its key by every ingest ------------------------
+KEYS=$(new_key acme srtenc)
+cdnctl stream encrypt --customer acme --stream srtenc on >/dev/null
+"$FFMPEG" -nostdin -loglevel warning -re -i "$T_DIR/in.flv" -t 20 -c copy -f mpegts \
+	"srt://127.0.0.1:$SRT_PORT?streamid=$KEYS" >"$T_DIR/srtpub.log" 2>&1 &
+SRT_PUB=$!
+track $SRT_PUB
+SPL="$ORIGIN_URL/hls/srtenc/index.m3u8"
+check "an SRT publisher's stream is live" wait_until 15 has_segments "$SPL"
+check "and encrypted, as its setting says" sh -c "curl -s '$SPL' | grep -q '^#EXT-X-KEY:METHOD=AES-128'"
+stop_pid $SRT_PUB
+
 # ---- logs ---------------------------------------------------------------------------------
 check "no key bytes in the origin's or the edge's logs" \
 	sh -c "! grep -qi '$KHEX' '$ORIGIN_LOG' '$EDGE_LOG' '$EDGE_ACCESS'"

@@ -48,6 +48,8 @@ check "and no more than it needs ($SUM - $FIRST ms < ${DVR} s)" test $((SUM - FI
 check "a sliding live playlist: no PLAYLIST-TYPE, no ENDLIST" \
 	sh -c "! grep -q -e PLAYLIST-TYPE -e ENDLIST '$T_DIR/pl.m3u8'"
 check "a stream without DVR keeps its 3 segments" test "$(n_segs "$PL2")" -eq 3
+cdnctl --json streams >"$T_DIR/streams.json"
+check "the stream list shows the window" python3 -c "import json,sys; s={x['name']: x for x in json.load(open('$T_DIR/streams.json'))['streams']}; sys.exit(not (s['dvr1']['dvr_window_s'] == $DVR and s['plain']['dvr_window_s'] == 0))"
 
 OLD=$(grep -v '^#' "$T_DIR/pl.m3u8" | head -1)
 R0=$(metric_at "$ORIGIN_URL" cdn_origin_archive_reads_total)

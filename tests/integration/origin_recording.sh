@@ -8,7 +8,7 @@
 . "$top_srcdir/tests/lib/itest.sh"
 need "$FFMPEG" "$FFPROBE" curl
 
-start_origin o -o segment_target=2s -o republish_grace=4s -o segment_grace=3s
+start_origin o -o segment_target=2s -o republish_grace=10s -o segment_grace=3s
 KEY=$(new_key acme ev1)
 KEYE=$(new_key acme enc1)
 KEYC=$(new_key acme crash1)
@@ -28,6 +28,7 @@ make_media "$T_DIR/e.flv" 10
 publish_file "$T_DIR/e.flv" "$KEYE"
 PUBE=$PUB_PID
 check "the recorded stream is live" wait_until 10 has_segments "$ORIGIN_URL/hls/ev1/index.m3u8"
+check "the stream list says it is being recorded" sh -c "'$CDNCTL_BIN' -u '$ORIGIN_URL' --token-file '$TOKEN_FILE' --json streams | grep -q '\"name\":\"ev1\"[^}]*\"recording\":true'"
 wait_until 20 sh -c "! kill -0 $PUB_PID 2>/dev/null"
 publish_file "$T_DIR/a.flv" "$KEY"
 check "the live playlist shows the republish" \
