@@ -9,8 +9,9 @@
  * order, and interleaving would hold packets back across a cut. At a cut,
  * av_write_frame(oc, NULL) pushes out the muxer's buffered PES data (TS) or
  * the fragment (fMP4, frag_custom), avio_flush empties the AVIO buffer, and
- * the bytes go to the callback. Durations are the distance between the
- * cut packets' output DTS (RFC 8216 4.3.2.1 EXTINF).
+ * the bytes go to the callback. Cuts compare presentation times (see
+ * seg_mux_write); durations are the distance between the cut packets'
+ * output DTS (RFC 8216 4.3.2.1 EXTINF), the span of the pictures shown.
  *
  * TS (RFC 8216 3.2): mpegts_flags=resend_headers is set after each cut so
  * every segment opens with PAT/PMT; the muxer inserts h264_mp4toannexb or
@@ -85,7 +86,8 @@ struct seg_mux {
 
 	/* the segment in progress */
 	bool in_seg;
-	int64_t seg_start_ms;
+	int64_t seg_start_ms;         /* output DTS of its first packet */
+	int64_t seg_start_pts_ms;     /* and that packet's presentation time */
 	uint64_t seg_pkts;
 	size_t seg_payload;           /* input bytes written into it */
 	bool seg_disc, seg_key;
@@ -648,7 +650,7 @@ seg_mux_write(struct seg_mux *m, const struct media_pkt *pkt)
 {
 	bool is_video, key, jump, cut = false;
 	bool late;
-	int64_t out;
+	int64_t out, pts;
 	size_t est, pkt_est, ceiling;
 	int rc;
 
@@ -732,10 +734,22 @@ seg_mux_write(struct seg_mux *m, const struct media_pkt *pkt)
 		m->await_have = false;
 	}
 
+	/* Video as write_pkt muxes it: pts = dts + cts, never below dts. */
+	pts = is_video && pkt->cts_ms > 0 ? out + pkt->cts_ms : out;
 	if (m->in_seg) {
 		est = seg_estimate(m);
+		/*
+		 * The target is measured in presentation time, keyframe to
+		 * keyframe: with open GOPs and B-pyramids (x265's defaults)
+		 * the first IDR has a smaller composition offset than the
+		 * later CRAs, whose leading pictures are decoded after them,
+		 * so their DTS distance falls short of the GOP length and a
+		 * DTS test would make the first segment two GOPs long.
+		 * EXTINF stays the DTS distance (seal): that is the
+		 * presentation span of the pictures the segment holds.
+		 */
 		if ((m->p.has_video ? is_video && key : true) &&
-		    (out - m->seg_start_ms >= m->p.target_ms ||
+		    (pts - m->seg_start_pts_ms >= m->p.target_ms ||
 		    est >= m->p.seg_max_bytes))
 			cut = true;
 		else if (est + pkt_est > ceiling)
@@ -764,6 +778,7 @@ seg_mux_write(struct seg_mux *m, const struct media_pkt *pkt)
 		}
 		m->in_seg = true;
 		m->seg_start_ms = out;
+		m->seg_start_pts_ms = pts;
 		m->seg_disc = m->pending_disc;
 		m->pending_disc = false;
 		m->seg_key = is_video ? key : !m->p.has_video;

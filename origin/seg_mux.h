@@ -10,7 +10,9 @@
  * Design (libavformat hlsenc.c): one long-lived muxer per stream writes into
  * a custom AVIOContext whose sink appends to the current segment's buffer.
  * A segment is cut before a video keyframe once the segment has reached the
- * target duration (audio-only streams cut on any frame), or on any video
+ * target duration, measured in presentation time from the segment's first
+ * packet to the keyframe (with open GOPs a CRA's DTS lags its PTS by more
+ * than the first IDR's; audio-only streams cut on any frame), or on any video
  * frame once keyframe_timeout_ms passed without a keyframe (logged); at the cut the
  * muxer's buffered PES data is flushed (av_write_frame(oc, NULL) + avio_flush),
  * so each segment holds exactly its own packets. TS segments start with

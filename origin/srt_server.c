@@ -9,6 +9,12 @@
  * (the key may have been revoked in between, and the callback cannot hand
  * the stream_key over to the accepted socket).
  *
+ * Busy streams: the callback also refuses a key whose stream a live
+ * publisher holds (SRT_REJX_CONFLICT), so the caller learns why instead of
+ * being accepted and dropped. That look is only a hint, taken from a copy
+ * of the registry (stream_list): a publisher may start or stop between the
+ * handshake and the claim, so stream_publish's EBUSY stays the authority.
+ *
  * Slots: srt_max_publishers slots, owned by the accept thread, which also
  * joins finished publishers. n_active is read by the listen callback to
  * refuse callers beyond the limit during the handshake.
@@ -41,6 +47,7 @@
 #include "net.h"
 #include "srt_server.h"
 #include "srt_streamid.h"
+#include "stream.h"
 #include "xalloc.h"
 
 #define SRT_RECV_WAIT_MS 250      /* srt_recv timeout: how often stop and idle are checked */
@@ -50,6 +57,8 @@
 #define SRT_PASSPHRASE_MIN 10     /* libsrt: SRTO_PASSPHRASE is 10 to 79 characters */
 #define SRT_PASSPHRASE_MAX 79
 #define SRT_LOG_EVERY_MS 1000
+#define SRT_BUSY_LIST_FIRST 64    /* stream_list entries tried first, doubled while full */
+#define SRT_BUSY_LIST_MAX 65536   /* beyond this the handshake does not look: the claim does */
 
 struct srt_pub {
 	struct srt_server *srv;
@@ -128,6 +137,38 @@ lookup_key(struct srt_server *srv, const char *secret, struct stream_key *out)
 	rc = keys_lookup(srv->keys, secret, out);
 	pthread_mutex_unlock(&srv->keys_lock);
 	return rc;
+}
+
+/*
+ * Whether a live publisher holds stream name, for the handshake. Reads a
+ * copy of the registry, so the answer may be stale by the time the caller
+ * is accepted; false when unsure (out of memory, a registry larger than
+ * SRT_BUSY_LIST_MAX): stream_publish refuses a busy stream anyway. Any thread.
+ */
+static bool
+stream_name_is_live(const char *name)
+{
+	struct stream_info *si = NULL;
+	size_t cap = SRT_BUSY_LIST_FIRST, n = 0;
+	bool live = false;
+
+	for (;;) {
+		free(si);
+		if ((si = xreallocarray(NULL, cap, sizeof(*si))) == NULL)
+			return false;
+		n = stream_list(si, cap);
+		if (n < cap)
+			break;  /* the whole registry */
+		if (cap >= SRT_BUSY_LIST_MAX) {
+			n = 0;
+			break;
+		}
+		cap *= 2;
+	}
+	for (size_t i = 0; i < n && !live; i++)
+		live = si[i].live && strcmp(si[i].name, name) == 0;
+	free(si);
+	return live;
 }
 
 /*
@@ -215,6 +256,12 @@ on_listen(void *opaque, SRTSOCKET ns, int hsversion, const struct sockaddr *peer
 		why = SRT_REJX_BAD_REQUEST;
 	} else {
 		why = check_streamid(srv, streamid, strnlen(streamid, SRT_STREAMID_MAX + 1), &key);
+		if (why == 0 && stream_name_is_live(key.stream)) {
+			/* As RTMP refuses it; the claim checks again (see the top). */
+			log_info("refused: stream %s is already live (another publisher holds it)",
+			    key.stream);
+			why = SRT_REJX_CONFLICT;
+		}
 	}
 	log_ctx_clear();
 	if (why == 0)

@@ -12,6 +12,10 @@
 # (profile, level) and RESOLUTION with the segments; ffprobe reads every
 # segment (codec, size); ffmpeg decodes one without an error. A legacy
 # ffmpeg H.264 publisher runs alongside and still gets avc1 HLS.
+# HEVC with x265's defaults (open GOP, B-pyramid: the first IDR's
+# composition offset is smaller than the later CRAs'), from MP4 so the IDR
+# has a DTS: the first segment is cut at the 2 s target, not 4 s, on both
+# origins, and every EXTINF is the presentation span of its frames.
 . "$top_srcdir/tests/lib/itest.sh"
 need "$FFMPEG" "$FFPROBE" curl
 PUB_BIN="$top_builddir/tests/tools/ertmp_publish"
@@ -28,13 +32,24 @@ SRC="-f lavfi -i testsrc2=size=320x240:rate=25 -f lavfi -i sine=frequency=440:sa
 "$FFMPEG" -nostdin -loglevel error -y $SRC -c:v libx265 -preset ultrafast \
 	-x265-params keyint=50:min-keyint=50:scenecut=0:bframes=2:b-pyramid=0:open-gop=0:log-level=error \
 	-pix_fmt yuv420p -c:a aac -b:a 64k "$T_DIR/hevc.mkv"
+# x265's defaults but the GOP length: open GOP, 4 B-frames, B-pyramid.
+# shellcheck disable=SC2086
+"$FFMPEG" -nostdin -loglevel error -y $SRC -c:v libx265 -preset ultrafast \
+	-x265-params keyint=50:min-keyint=50:scenecut=0:log-level=error \
+	-pix_fmt yuv420p -c:a aac -b:a 64k "$T_DIR/hevc_open.mp4"
 # shellcheck disable=SC2086
 "$FFMPEG" -nostdin -loglevel error -y $SRC -c:v libsvtav1 -preset 12 -g 50 \
 	-pix_fmt yuv420p -c:a aac -b:a 64k "$T_DIR/av1.mp4" 2>/dev/null
 # shellcheck disable=SC2086
 "$FFMPEG" -nostdin -loglevel error -y $SRC -c:v libx264 -preset veryfast -g 50 \
 	-keyint_min 50 -sc_threshold 0 -pix_fmt yuv420p -c:a aac -b:a 64k "$T_DIR/avc.mp4"
-check "test media made" test -s "$T_DIR/hevc.mkv" -a -s "$T_DIR/av1.mp4" -a -s "$T_DIR/avc.mp4"
+check "test media made" test -s "$T_DIR/hevc.mkv" -a -s "$T_DIR/av1.mp4" -a -s "$T_DIR/avc.mp4" -a -s "$T_DIR/hevc_open.mp4"
+# The precondition: the second keyframe's composition offset (a CRA with
+# leading pictures) is larger than the first's (the IDR).
+"$FFPROBE" -v error -select_streams v -show_entries packet=pts,dts,flags -of csv=p=0 \
+	"$T_DIR/hevc_open.mp4" | grep K | head -2 | awk -F, '{ print $1 - $2 }' >"$T_DIR/open.cts"
+check "hevc_open.mp4: the CRA's composition offset exceeds the IDR's ($(tr '\n' ' ' <"$T_DIR/open.cts"))" \
+	awk 'NR == 1 { a = $1 } NR == 2 { b = $1 } END { exit !(b > a) }' "$T_DIR/open.cts"
 
 # epub NAME FILE [options]: E-RTMP publish FILE to stream NAME in the background
 epub() {
@@ -71,6 +86,26 @@ fetch() {
 probe() {
 	"$FFPROBE" -v error -select_streams "${3:-v:0}" -show_entries "stream=$2" -of csv=p=0 "$1" |
 		grep -v '^$' | head -1
+}
+
+# open_gop NAME: NAME (hevc_open.mp4, fetched) has its first segment at the
+# 2 s target, and every EXTINF but the last is its segment's presentation
+# span: 40 ms per video frame (25 fps).
+open_gop() {
+	n=$1; VD="$T_DIR/$n"; : >"$VD/spans"
+	for s in $SEGS; do
+		f="$VD/$s"
+		if [ -n "$INIT" ]; then cat "$VD/$INIT" "$VD/$s" >"$VD/p.mp4"; f="$VD/p.mp4"; fi
+		"$FFPROBE" -v error -select_streams v -show_entries packet=pts -of csv=p=0 "$f" |
+			grep -c '[0-9]' >>"$VD/spans"
+	done
+	grep '^#EXTINF' "$VD/index.m3u8" | sed 's/#EXTINF:\([0-9.]*\),.*/\1/' >"$VD/durs"
+	first=$(head -1 "$VD/durs")
+	echo "# $n: EXTINF $(tr '\n' ' ' <"$VD/durs"); video frames $(tr '\n' ' ' <"$VD/spans")"
+	check "$n: open GOP: the first segment is 2 s +- 0.5 ($first), not two GOPs" \
+		awk -v d="$first" 'BEGIN { exit !(d >= 1.5 && d <= 2.5) }'
+	check "$n: every EXTINF but the last is its video frames x 40 ms" sh -c \
+		"paste '$VD/durs' '$VD/spans' | awk -v n=\$(wc -l <'$VD/durs') 'NR < n { e = \$1 - \$2 * 0.04; if (e < -0.001 || e > 0.001) bad = 1 } END { exit bad }'"
 }
 
 # verify NAME CODEC(hevc|av1) CONTAINER(fmp4|ts)
@@ -128,6 +163,7 @@ verify() {
 # segment_grace=120s: ended streams stay while a loaded machine checks them.
 start_origin fm -o segment_format=fmp4 -o segment_target=2s -o republish_grace=0 -o segment_grace=120s
 epub hv "$T_DIR/hevc.mkv"
+epub ho "$T_DIR/hevc_open.mp4"
 epub av "$T_DIR/av1.mp4"
 epub ea "$T_DIR/avc.mp4" -t 6
 epub vp "$T_DIR/hevc.mkv" -f vp09 -t 3
@@ -152,7 +188,10 @@ fetch h4
 check "h4: legacy H.264 publisher still gets avc1 HLS" grep -q 'CODECS="avc1\.[0-9a-f]\{6\},mp4a\.40\.2",RESOLUTION=320x240' "$T_DIR/h4/master.m3u8"
 wait_pub hv
 wait_pub av
+wait_pub ho
 verify hv hevc fmp4
+verify ho hevc fmp4
+open_gop ho
 verify av av1 fmp4
 # B-frames: CodedFrames with SI24 composition offsets, CodedFramesX for the rest.
 check "hv: both CodedFrames and CodedFramesX were sent" grep -q 'sent [0-9]* video frames ([1-9][0-9]* CodedFramesX)' "$T_DIR/epub.hv.log"
@@ -169,12 +208,16 @@ stop_pid "$ORIGIN_PID"
 # ---- a TS origin ----------------------------------------------------------
 start_origin ts -o segment_format=ts -o segment_target=2s -o republish_grace=0 -o segment_grace=120s
 epub hvts "$T_DIR/hevc.mkv" -t 9
+epub hots "$T_DIR/hevc_open.mp4" -t 9
 epub avts "$T_DIR/av1.mp4" -t 9
 check "hvts: playlist published within 8 s" wait_until 8 has_segments "$ORIGIN_URL/hls/hvts/index.m3u8"
 check "avts: playlist published within 8 s" wait_until 8 has_segments "$ORIGIN_URL/hls/avts/index.m3u8"
 wait_pub hvts
 wait_pub avts
+wait_pub hots
 verify hvts hevc ts
+verify hots hevc ts
+open_gop hots
 verify avts av1 fmp4
 check "avts: the switch to fMP4 is logged" grep -q 'avts\] AV1 cannot be carried in MPEG-TS: this stream is packaged as fMP4' "$ORIGIN_LOG"
 check "no sanitizer report in the origin logs" sh -c "! grep -q 'runtime error\|AddressSanitizer\|LeakSanitizer' '$T_DIR'/*.log"

@@ -5,11 +5,13 @@
 # AAC segments, a wrong key or m=request is refused before any media and
 # nothing is published, three publishers at once, a publisher that stops
 # gets ENDLIST within the idle timeout, garbage UDP leaves the origin up,
+# a key whose stream is live is refused in the handshake with 1409,
 # ingest bytes are counted, a revoked key drops its SRT publisher, the
 # passphrase (right one works, none or a wrong one refused),
 # srt_max_publishers, and SIGTERM ending an SRT stream with ENDLIST.
 . "$top_srcdir/tests/lib/itest.sh"
 need "$FFMPEG" "$FFPROBE" curl python3
+SRT_CALL="$top_builddir/tests/tools/srt_call"
 "$FFMPEG" -hide_banner -protocols 2>/dev/null | grep -qx '  *srt' || {
 	echo "FAIL: this ffmpeg has no SRT protocol (Debian's ffmpeg has it, via libsrt)"
 	echo "0 passed, 1 failed"; exit 1
@@ -84,10 +86,20 @@ check "cam3 live" wait_until 8 has_segments "$(pl cam3)"
 check "cam4 live" wait_until 8 has_segments "$(pl cam4)"
 check "cam5 live" wait_until 8 has_segments "$(pl cam5)"
 check "cam1 and cam2 are still live" sh -c "! curl -sf '$(pl cam1)' | grep -q ENDLIST && ! curl -sf '$(pl cam2)' | grep -q ENDLIST"
-# A second publisher on a live key: accepted by SRT, then dropped at the claim.
+# A second publisher on a live key is refused in the handshake (1409).
 srt_try "$K3"
-check "a second publisher on a live key is refused" wait_until 5 grep -q 'publish refused: stream is already live' "$O1_LOG"
+check "a second publisher on a live key fails" test $? -ne 0
+cp "$T_DIR/try.log" "$T_DIR/busy.log"
+check "the origin logs the busy refusal in the handshake" grep -q '\[srt 127\.0\.0\.1:[0-9]*\] refused: stream cam3 is already live' "$O1_LOG"
+check "it was not accepted then dropped at the claim" sh -c "! grep -q 'publish refused: stream is already live' '$O1_LOG'"
+# ffmpeg 5.1 prints no code, only that the listener rejected it.
+check "ffmpeg says the listener rejected it in the handshake" grep -q 'REJECT.*Application-defined rejection reason' "$T_DIR/busy.log"
+"$SRT_CALL" 127.0.0.1 "$O1_SRT" "$K3" >"$T_DIR/call.out" 2>&1
+check "an SRT caller on the live key gets 1409 (SRT_REJX_CONFLICT): $(cat "$T_DIR/call.out")" grep -qx 'rejected 1409 .*' "$T_DIR/call.out"
+"$SRT_CALL" 127.0.0.1 "$O1_SRT" "sk_not_a_real_key_0123456789" >"$T_DIR/call.out" 2>&1
+check "a wrong key still gets 1401: $(cat "$T_DIR/call.out")" grep -qx 'rejected 1401 .*' "$T_DIR/call.out"
 check "cam3 survived the second publisher" kill -0 "$P3"
+check "cam3 is still live" sh -c "! curl -sf '$(pl cam3)' | grep -q ENDLIST"
 
 # Segments: ffprobe reads H.264 + AAC; the master playlist names both.
 sleep 3
