@@ -34,7 +34,7 @@ QUICK=${BENCH_QUICK:-0}
 if [ "$QUICK" = 1 ]; then
 	DEF_COUNTS="4 8"; DEF_WINDOW=10; DEF_CPU_WINDOW=15; DEF_WARMUP=2; DEF_BUDGET=90
 else
-	DEF_COUNTS="4 8 16 24 32 48 64 80 96 128"; DEF_WINDOW=30; DEF_CPU_WINDOW=60; DEF_WARMUP=4; DEF_BUDGET=420
+	DEF_COUNTS="8 16 32 48 64 96 128 160 200"; DEF_WINDOW=20; DEF_CPU_WINDOW=60; DEF_WARMUP=4; DEF_BUDGET=420
 fi
 COUNTS=${BENCH_COUNTS:-$DEF_COUNTS}
 WINDOW_S=${BENCH_SECONDS:-$DEF_WINDOW}
@@ -317,13 +317,17 @@ EOF
 }
 
 start_origin() {
-	local d=$1 i srt_max=100
+	local d=$1 i srt_max=100 rtmp_per_ip=200
 	mkdir -p "$d/data" || { SRV_ERR="mkdir"; return 1; }
+	# Every publisher comes from 127.0.0.1: raise the per-address limits
+	# above the largest count (the defaults are 100 SRT, 200 RTMP per IP).
 	[ "$MAX_N" -gt 90 ] && srt_max=$((MAX_N + 10))
+	[ "$MAX_N" -gt 190 ] && rtmp_per_ip=$((MAX_N + 10))
 	# Ports 0: the origin picks free ones and logs them.
 	# shellcheck disable=SC2086
 	"${RUN[@]}" "$ORIGIN_BIN" -o rtmp_listen=127.0.0.1:0 -o http_listen=127.0.0.1:0 \
 		-o srt_listen=127.0.0.1:0 -o rtp_address=127.0.0.1 -o "srt_max_publishers=$srt_max" \
+		-o "rtmp_max_per_ip=$rtmp_per_ip" \
 		-o "data_dir=$d/data" -o "segment_target=${SEG_TARGET_S}s" $ORIGIN_OPTS \
 		</dev/null >"$d/origin.log" 2>&1 &
 	SRV_PID=$!
