@@ -57,6 +57,7 @@ SPEED_MIN=0.97          # a publisher slower than this over a window fails the s
 BUSY_WARN_PCT=95        # machine busy share called saturated
 SEG_TARGET_S=2          # segment_target=2s / hls_fragment 2s
 LATE_S=$SEG_TARGET_S    # late: more than one target duration behind schedule
+LONG_S=3                # a segment longer than 1.5 x the input's 2 s GOP lost a keyframe
 WINDOW_SEGS=6           # playlist_window 6 / hls_playlist_length 12s
 STATS_PERIOD_S=1        # ffmpeg -progress period
 
@@ -540,7 +541,7 @@ run_target() {
 		sleep "$(calc "print $POLL_MS / 1000 + 0.2")"
 		local names tot el media slow dead smin dead_now=0
 		names=$(for ((i = 1; i <= n; i++)); do printf 's%d,' "$i"; done)
-		python3 "$WATCH" analyze --events "$events" --from "$t0" --to "$t1" --late "$LATE_S" \
+		python3 "$WATCH" analyze --events "$events" --from "$t0" --to "$t1" --late "$LATE_S" --long "$LONG_S" \
 			--names "${names%,}" >"$d/analyze.$n.txt"
 		tot=$(grep '^TOTAL' "$d/analyze.$n.txt")
 		read -r media slow dead smin <<<"$(pub_media "$d/pub0.txt" "$d/pub1.txt" "$t0" "$t1")"
@@ -570,6 +571,7 @@ run_target() {
 		# --- verdict for this step ---
 		local why=""
 		[ "${R[$T,$n,late]:-1}" -gt 0 ] && why="$why; ${R[$T,$n,late]} late segments (max ${R[$T,$n,max_late]} s behind schedule; missed ${R[$T,$n,missed]}, overdue streams ${R[$T,$n,overdue]})"
+		[ "${R[$T,$n,long]:-0}" -gt 0 ] && why="$why; ${R[$T,$n,long]} segments longer than ${LONG_S} s (keyframes lost on the way in)"
 		[ "${R[$T,$n,live]:-0}" -lt "$n" ] && why="$why; ${R[$T,$n,live]:-0}/$n streams live at the end"
 		[ "${R[$T,$n,disc]:-0}" -gt 0 ] && why="$why; ${R[$T,$n,disc]} discontinuities"
 		[ "${R[$T,$n,ended]:-0}" -gt 0 ] && why="$why; ${R[$T,$n,ended]} playlists ended"
@@ -579,7 +581,8 @@ run_target() {
 		if is_true "${R[$T,$n,busy]} >= $BUSY_WARN_PCT"; then
 			R[$T,$n,saturated]=1
 		fi
-		note "window ${el} s: ${R[$T,$n,segs]:-0} segments judged, late ${R[$T,$n,late]:-?}," \
+		note "window ${el} s: ${R[$T,$n,segs]:-0} segments judged, late ${R[$T,$n,late]:-?}" \
+			"(proven late ${R[$T,$n,late_proven]:-?}), longer than ${LONG_S} s ${R[$T,$n,long]:-?}," \
 			"lateness p50 ${R[$T,$n,p50_late]:-?} / p99 ${R[$T,$n,p99_late]:-?} / max ${R[$T,$n,max_late]:-?} s;" \
 			"publishers slowest ${smin}x, slow $slow, dead $dead"
 		note "CPU: server ${R[$T,$n,cpu]} s per stream per media-minute (${R[$T,$n,srv_pct]}% of one CPU);" \
@@ -635,18 +638,21 @@ ratio() {
 
 echo
 echo "=== Steps: input $IN_MBPS Mbit/s 1280x720 25 fps GOP 2 s, $NCPU CPUs; late = > ${LATE_S} s behind schedule ==="
-printf '%-16s %4s %5s %4s %6s %6s %5s %6s %4s %4s %8s %6s %8s %6s %6s %6s %6s %s\n' \
-	target N judged late p99_s max_s live spdmin slow dead srv_s/mm srv_% pub_s/m pub_% watch% busy% other% step
+printf '%-16s %4s %5s %4s %5s %4s %6s %6s %5s %6s %4s %4s %8s %6s %8s %6s %6s %6s %6s %s\n' \
+	target N judged late prove long p99_s max_s live spdmin slow dead srv_s/mm srv_% pub_s/m pub_% watch% busy% other% step
 for T in "${TARGETS[@]}"; do
 	for n in ${R[$T,steps]}; do
-		printf '%-16s %4s %5s %4s %6s %6s %5s %6s %4s %4s %8s %6s %8s %6s %6s %6s %6s %s\n' \
-			"$(get "$T,label")" "$n" "$(get "$T,$n,segs")" "$(get "$T,$n,late")" "$(get "$T,$n,p99_late")" \
+		printf '%-16s %4s %5s %4s %5s %4s %6s %6s %5s %6s %4s %4s %8s %6s %8s %6s %6s %6s %6s %s\n' \
+			"$(get "$T,label")" "$n" "$(get "$T,$n,segs")" "$(get "$T,$n,late")" "$(get "$T,$n,late_proven")" \
+			"$(get "$T,$n,long")" "$(get "$T,$n,p99_late")" \
 			"$(get "$T,$n,max_late")" "$(get "$T,$n,live")/$n" "$(get "$T,$n,speed_min")" "$(get "$T,$n,slow")" \
 			"$(get "$T,$n,dead")" "$(get "$T,$n,cpu")" "$(get "$T,$n,srv_pct")" "$(get "$T,$n,pubcpu")" \
 			"$(get "$T,$n,pub_pct")" "$(get "$T,$n,watch_pct")" "$(get "$T,$n,busy")" "$(get "$T,$n,other")" \
 			"$(get "$T,$n,verdict")"
 	done
 done
+echo "(late: first seen > ${LATE_S} s behind schedule, or missed, or overdue; prove: late even counting from the last poll" \
+	"that did not list it; long: segments > ${LONG_S} s)"
 echo "(srv_s/mm: server CPU s per stream per media-minute; pub_s/m: the same for the publishers;" \
 	"_%: percent of one CPU; busy%: of all $NCPU CPUs)"
 

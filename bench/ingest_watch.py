@@ -9,11 +9,14 @@ Modes:
       each new name.  Each thread polls its playlist every S seconds over a
       kept-alive HTTP/1.1 connection and prints, on stdout, one line per
       event:
-        SEG NAME SEQ EPOCH EXTINF DISC INITIAL
+        SEG NAME SEQ EPOCH EXTINF DISC INITIAL ABSENT
             segment SEQ was first seen at EPOCH (after the response); DISC 1
             when an EXT-X-DISCONTINUITY precedes it; INITIAL 1 when it was
             already listed in the first playlist that listed any segment
-            (it was there before we looked: used as an anchor, not judged)
+            (it was there before we looked: used as an anchor, not judged);
+            ABSENT: when the request of the last earlier answer (200) that
+            did not list it was sent (-1: none), i.e. it was provably not
+            there yet at that time
         GAP NAME FROM TO EPOCH
             segments FROM..TO left the playlist before any poll saw them
         END NAME EPOCH      the playlist carries EXT-X-ENDLIST
@@ -22,10 +25,14 @@ Modes:
             printed once per change of status
       The watcher stops when the stop file exists or at the deadline.
 
-  analyze --events FILE --from EPOCH --to EPOCH --late S [--names N1,N2,...]
+  analyze --events FILE --from EPOCH --to EPOCH --late S --long S
+          [--names N1,N2,...]
       Judges the segments first seen in [from, to] (see "late" below) and
       prints one "STREAM ..." line per stream and a "TOTAL ..." line of
-      key=value pairs.
+      key=value pairs.  A segment whose EXTINF exceeds --long is counted
+      as long: with a fixed-GOP input that means a keyframe was lost
+      (media lost on the way in), which "late" cannot see because the
+      schedule follows the EXTINFs.
 
   pubstat
       stdin: "NAME PROGRESS_FILE" lines (ffmpeg -progress files).  Prints
@@ -45,6 +52,12 @@ stream whose next segment is overdue by more than the threshold at the end
 of the window counts one late segment too, so a stalled stream cannot pass
 by producing nothing.  The poll interval bounds the error (a segment is seen
 up to one interval after it appears).
+
+Proven late.  A watcher starved of CPU polls late and sees segments late.
+So each segment also carries ABSENT, the last time a playlist provably did
+not list it; "proven late" uses ABSENT instead of the first sighting:
+lateness >= (ABSENT - sum of EXTINFs) - schedule.  A segment late by this
+measure was late at the server whatever the watcher's own delays.
 
 Every loop is bounded by count and by a deadline.
 """
@@ -146,6 +159,7 @@ def watch_stream(name, url, args, out, stop):
     had_segments = False
     last_status = 200
     ended = False
+    last_ok_sent = -1.0      # request time of the last 200 answer
     max_polls = int((args.deadline - time.time()) / args.interval) + 10
     # Spread the threads over one interval so the polls do not come in bursts.
     next_t = time.time() + random.random() * args.interval
@@ -159,6 +173,7 @@ def watch_stream(name, url, args, out, stop):
         next_t += args.interval
         if next_t < time.time():
             next_t = time.time() + args.interval  # fell behind: no burst
+        sent = time.time()
         status, body = client.get(target)
         now = time.time()
         if status != 200:
@@ -169,6 +184,8 @@ def watch_stream(name, url, args, out, stop):
         last_status = 200
         seq0, segs, endlist = parse_media_playlist(
             body.decode("utf-8", "replace"))
+        absent = last_ok_sent
+        last_ok_sent = sent
         if not segs:
             continue
         initial = 0 if had_segments else 1
@@ -179,8 +196,9 @@ def watch_stream(name, url, args, out, stop):
             s = seq0 + i
             if max_seen is not None and s <= max_seen:
                 continue
-            out.emit("SEG %s %d %.3f %.3f %d %d" %
-                     (name, s, now, extinf, 1 if disc else 0, initial))
+            out.emit("SEG %s %d %.3f %.3f %d %d %.3f" %
+                     (name, s, now, extinf, 1 if disc else 0, initial,
+                      absent))
             max_seen = s
         if endlist and not ended:
             ended = True
@@ -231,7 +249,7 @@ def pct(vals, p):
 
 def analyze(args):
     names = set(args.names.split(",")) if args.names else None
-    segs = {}     # name -> {seq: (seen, extinf, disc, initial)}
+    segs = {}     # name -> {seq: (seen, extinf, disc, initial, absent)}
     ends = {}     # name -> epoch
     errs = {}     # name -> [(status, epoch)]
     with open(args.events) as f:
@@ -241,12 +259,13 @@ def analyze(args):
                 continue
             n = p[1]
             try:
-                if p[0] == "SEG" and len(p) == 7:
+                if p[0] == "SEG" and len(p) in (7, 8):
                     s = int(p[2])
                     d = segs.setdefault(n, {})
                     if s not in d:
                         d[s] = (float(p[3]), float(p[4]), p[5] == "1",
-                                p[6] == "1")
+                                p[6] == "1",
+                                float(p[7]) if len(p) == 8 else -1.0)
                 elif p[0] == "END" and len(p) == 3:
                     ends.setdefault(n, float(p[2]))
                 elif p[0] == "ERR" and len(p) == 4:
@@ -256,17 +275,18 @@ def analyze(args):
     t0, t1, late_s = args.t_from, args.t_to, args.late
     all_names = sorted(names) if names is not None else sorted(segs)
     tot = dict(streams=len(all_names), live=0, segs=0, late=0, missed=0,
-               disc=0, ended=0, errors=0, overdue=0)
+               disc=0, ended=0, errors=0, overdue=0, late_proven=0, long=0)
     lateness_all = []
     for n in all_names:
         d = segs.get(n, {})
-        st = dict(segs=0, late=0, missed=0, disc=0, overdue=0, max=0.0)
+        st = dict(segs=0, late=0, missed=0, disc=0, overdue=0, max=0.0,
+                  proven=0, long=0)
         best = None
         cum = 0.0
         prev = None
         last_expected_next = None
         for s in sorted(d):
-            seen, extinf, disc, initial = d[s]
+            seen, extinf, disc, initial, absent = d[s]
             in_win = t0 <= seen <= t1
             restart = prev is None or s != prev + 1 or disc
             if prev is not None and (s != prev + 1 or disc) and in_win:
@@ -284,6 +304,10 @@ def analyze(args):
                 st["max"] = max(st["max"], late)
                 if late > late_s:
                     st["late"] += 1
+                if extinf > args.long:
+                    st["long"] += 1
+                if absent >= 0 and absent - cum - best > late_s:
+                    st["proven"] += 1
             best = off if best is None else min(best, off)
             last_expected_next = best + cum + (extinf if extinf > 0 else late_s)
             prev = s
@@ -295,18 +319,22 @@ def analyze(args):
         ended = 1 if (n in ends and ends[n] <= t1) else 0
         nerr = sum(1 for (_s, e) in errs.get(n, []) if t0 <= e <= t1)
         live = 1 if (st["segs"] > 0 and not ended and not st["overdue"]) else 0
-        print("STREAM %s segs=%d late=%d missed=%d disc=%d overdue=%d "
-              "ended=%d errors=%d max_late=%.2f live=%d" %
-              (n, st["segs"], st["late"], st["missed"], st["disc"],
-               st["overdue"], ended, nerr, st["max"], live))
+        print("STREAM %s segs=%d late=%d late_proven=%d long=%d missed=%d "
+              "disc=%d overdue=%d ended=%d errors=%d max_late=%.2f live=%d" %
+              (n, st["segs"], st["late"], st["proven"], st["long"],
+               st["missed"], st["disc"], st["overdue"], ended, nerr,
+               st["max"], live))
         tot["live"] += live
         tot["segs"] += st["segs"]
         tot["late"] += st["late"] + st["missed"] + st["overdue"]
+        tot["late_proven"] += st["proven"] + st["overdue"]
+        tot["long"] += st["long"]
         tot["missed"] += st["missed"]
         tot["overdue"] += st["overdue"]
         tot["disc"] += st["disc"]
         tot["ended"] += ended
         tot["errors"] += nerr
+    print("WINDOW %.3f %.3f" % (t0, t1))
     print("TOTAL " + " ".join("%s=%d" % kv for kv in tot.items()) +
           " max_late=%.2f p50_late=%.2f p99_late=%.2f" %
           (max(lateness_all) if lateness_all else float("nan"),
@@ -365,6 +393,7 @@ def main():
     a.add_argument("--from", dest="t_from", type=float, required=True)
     a.add_argument("--to", dest="t_to", type=float, required=True)
     a.add_argument("--late", type=float, default=2.0)
+    a.add_argument("--long", type=float, default=3.0)
     a.add_argument("--names")
     sub.add_parser("pubstat")
     args = ap.parse_args()
