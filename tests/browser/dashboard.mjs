@@ -139,11 +139,37 @@ async function main() {
     await until(() => page.isVisible('tr[data-stream="cam2"]'), 20000) && navs.length === 0);
   await page.screenshot({ path: ART + '/dashboard.png', fullPage: true });
 
-  // Revoke it from the page: the publisher is dropped, the stream leaves "live".
+  // A few seconds of it, for the recording below; then revoke it from the
+  // page: the publisher is dropped, the stream leaves "live".
+  await sleep(5000);
   const krow = card + ' .keys tr:has(td:text-is("cam2")) button[data-action="revoke"]';
   await page.click(krow);
   check('revoking the key from the page drops its publisher',
     await until(() => pub.exitCode !== null, 15000));
+
+  // ---- recordings: cam2's event was recorded (the origin records every stream here) ------------
+  const rrow = '#recordings-body tr[data-rec-stream="cam2"]';
+  check('the ended event is listed under recordings', await until(() => page.isVisible(rrow), 30000));
+  const href = await page.getAttribute(rrow + ' a.watch', 'href');
+  check('with a link to the player for it', /^\/watch\/cam2\?vod=[a-z0-9]+$/.test(href || ''), href);
+  const vp = await ctx.newPage();
+  await vp.goto(O + href, { waitUntil: 'load' });
+  const played = await until(() => vp.evaluate(() => {
+    const v = document.getElementById('video');
+    return window.cdnPlayer && window.cdnPlayer.vod && v.currentTime > 2 ? v.currentTime : null;
+  }), 30000);
+  const vstate = await vp.evaluate(() => ({ state: window.cdnPlayer.state, shown: document.getElementById('state').textContent,
+    duration: document.getElementById('video').duration,
+    pl: performance.getEntriesByType('resource').some((e) => /\/hls\/cam2\/vod-[a-z0-9]+\.m3u8$/.test(e.name)) }));
+  check('the player plays the recording (' + (played ? played.toFixed(1) : '?') + ' s in)', played && vstate.pl,
+    JSON.stringify(vstate));
+  check('and says it is a recording', vstate.shown === 'recording', vstate.shown);
+  await vp.close();
+  await page.click(rrow + ' button[data-action="delete"]');
+  check('the delete button deletes it', await until(async () => !(await page.isVisible(rrow)), 15000));
+  const left = await (await fetch(O + '/api/v1/recordings', { headers: { Authorization: 'Bearer ' + TOKEN } })).json();
+  check('and the API no longer lists it', !left.recordings.some((r) => r.stream === 'cam2'),
+    JSON.stringify(left));
 
   // ---- on a phone ------------------------------------------------------------------------------
   await page.setViewportSize({ width: 390, height: 844 });

@@ -10,7 +10,8 @@ EP=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); prin
 DEAD=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 SOCK="$T_DIR/announce.sock"
 
-start_origin o1 -o "edge=e1 http://127.0.0.1:$EP $SOCK" -o edge_poll=500ms -o accounting_flush=1s
+start_origin o1 -o "edge=e1 http://127.0.0.1:$EP $SOCK" -o edge_poll=500ms -o accounting_flush=1s \
+	-o record=on
 TOKEN=$(cat "$TOKEN_FILE")
 KEY=$(new_key acme cam1)
 check "a stream key for acme/cam1" test -n "$KEY"

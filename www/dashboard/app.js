@@ -1,7 +1,7 @@
 // The operators' dashboard (docs/www.md). Everything comes from the origin's
 // admin and accounting APIs under /dashboard/api/v1/, with the session cookie;
 // actions send the session's CSRF token in X-CSRF-Token. The page refreshes
-// itself: streams and edges every 3 s, customers and keys every 10 s, the
+// itself: streams and edges every 3 s, recordings, customers and keys every 10 s, the
 // bandwidth charts every 30 s. Strings from the API go into the page only as
 // text (textContent), never as HTML.
 'use strict';
@@ -210,6 +210,39 @@
     }));
   }
 
+  // ---- recordings (docs/dvr.md) ------------------------------------------------------------
+
+  const utc = (ms) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+
+  async function refreshRecordings() {
+    const { recordings } = await api('recordings');
+    const body = $('recordings-body');
+    if (!recordings.length) {
+      body.replaceChildren(h('tr', {}, h('td', { colSpan: 6, class: 'empty' },
+        'No recordings (cdnctl stream record --customer C --stream S on).')));
+      return;
+    }
+    body.replaceChildren(...recordings.map((r) => {
+      const del = h('button', { class: 'danger', 'data-action': 'delete' }, 'Delete');
+      del.addEventListener('click', async () => {
+        if (!confirm('Delete the recording of ' + r.stream + ' that ended ' + utc(r.ended_ms) + '?')) return;
+        del.disabled = true;
+        try {
+          await api('recordings/' + encodeURIComponent(r.stream) + '/' + encodeURIComponent(r.id) + '/delete', 'POST');
+          await refreshRecordings();
+        } catch (e) { fail('delete recording', e); del.disabled = false; }
+      });
+      const watch = '/watch/' + encodeURIComponent(r.stream) + '?vod=' + encodeURIComponent(r.id);
+      return h('tr', { 'data-recording': r.id, 'data-rec-stream': r.stream },
+        h('td', {}, h('a', { href: watch, target: '_blank', rel: 'noopener', class: 'watch' }, r.stream)),
+        h('td', { class: 'optional' }, r.customer),
+        h('td', { class: 'num' }, fmtDur(Math.round(r.duration_ms / 1000))),
+        h('td', {}, utc(r.ended_ms)),
+        h('td', { class: 'optional' }, utc(r.expires_ms)),
+        h('td', {}, del));
+    }));
+  }
+
   // ---- customers: bandwidth, 95th percentile, stream keys -----------------------------
 
   function monthStart() {
@@ -314,6 +347,7 @@
     $('logout-csrf').value = D.csrf;
     every(FAST_MS, refreshStreams, 'streams');
     every(FAST_MS, refreshEdges, 'edges');
+    every(MID_MS, refreshRecordings, 'recordings');
     let n = 0;
     every(MID_MS, () => refreshCustomers(n++ % (SLOW_MS / MID_MS) === 0), 'customers');
   }

@@ -1,5 +1,8 @@
 // The viewer's player (docs/www.md):
-// /watch/<stream>[?embed=1][&engine=native|hlsjs][&token=T].
+// /watch/<stream>[?embed=1][&engine=native|hlsjs][&token=T][&vod=ID].
+//
+// With vod=ID it plays that finished recording of the stream
+// (/hls/<stream>/vod-<ID>.m3u8, docs/dvr.md) from its start instead.
 //
 // It plays /hls/<stream>/master.m3u8 from the host that served the page (an
 // edge, normally) with hls.js, or with the browser's own HLS where hls.js
@@ -24,8 +27,11 @@
   // on; the playlists it gets carry it into every segment URI themselves.
   const token = params.get('token');
   const tq = token ? '?token=' + encodeURIComponent(token) : '';
-  const masterUrl = '/hls/' + enc + '/master.m3u8' + tq;
-  const mediaUrl = '/hls/' + enc + '/index.m3u8' + tq;
+  const vodParam = params.get('vod');
+  const vod = vodParam && /^[a-z0-9]{1,31}$/.test(vodParam) ? vodParam : null;
+  const vodUrl = vod ? '/hls/' + enc + '/vod-' + vod + '.m3u8' + tq : null;
+  const masterUrl = vodUrl || '/hls/' + enc + '/master.m3u8' + tq;
+  const mediaUrl = vodUrl || '/hls/' + enc + '/index.m3u8' + tq;
   const POLL_MS = 2000;
 
   const $ = (id) => document.getElementById(id);
@@ -40,6 +46,7 @@
     errors: [],            // every hls.js error detail
     restarts: 0,
     targetDuration: 2,
+    vod,                   // the recording played, or null: live
   });
   let hls = null;
   let lastTime = -1;
@@ -48,9 +55,10 @@
   let liveEdgeWall = null; // wall clock (ms) of the playlist's newest media, from its PDTs
 
   if (embed) document.body.classList.add('embed');
-  document.title = stream + ' · live';
-  $('title').textContent = stream;
-  const snippet = '<iframe src="' + location.origin + '/watch/' + enc + '?embed=1" ' +
+  document.title = stream + (vod ? ' · recording' : ' · live');
+  $('title').textContent = stream + (vod ? ' (recording)' : '');
+  const snippet = '<iframe src="' + location.origin + '/watch/' + enc + '?embed=1' +
+    (vod ? '&vod=' + vod : '') + '" ' +
     'width="640" height="360" frameborder="0" allow="autoplay; fullscreen; picture-in-picture" ' +
     'allowfullscreen></iframe>';
   $('embed').value = snippet;
@@ -172,7 +180,10 @@
     }).then((res) => {
       if (!res) return;
       const was = S.state;
-      if (res.st === 'live' && was !== 'live') {
+      if (vod && res.st === 'ended' && !S.engine) {
+        start();                      // a recording: play it from its start
+        setState('ended', 'recording');
+      } else if (res.st === 'live' && was !== 'live') {
         setState('live');
         start();                      // first start, or the stream is back
       } else if (res.st === 'offline' && was !== 'offline') {
@@ -230,7 +241,7 @@
   // Once a second: the figures, and the stall watchdog.
   function tick() {
     if (S.state === 'live' || S.state === 'ended') {
-      const l = video.currentTime > 0 ? latencyNow() : null;
+      const l = video.currentTime > 0 && !vod ? latencyNow() : null;
       S.latency = l;
       $('latency').dataset.latency = l === null ? '' : l.toFixed(2);
       $('latency').textContent = l === null ? '—' : l.toFixed(1) + ' s';
@@ -264,10 +275,12 @@
                Date.now() - lastProgress > Math.max(8, 3 * S.targetDuration) * 1000) {
       restart('no progress for ' + Math.round((Date.now() - lastProgress) / 1000) + ' s');
     }
-    if (S.state === 'ended' && video.ended) setState('ended');
+    if (S.state === 'ended' && video.ended) setState('ended', vod ? 'recording' : undefined);
   }
 
-  video.addEventListener('ended', () => { if (S.state === 'ended') setState('ended'); });
+  video.addEventListener('ended', () => {
+    if (S.state === 'ended') setState('ended', vod ? 'recording' : undefined);
+  });
   setInterval(tick, 1000);
   poll();
 })();
