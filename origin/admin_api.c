@@ -236,16 +236,34 @@ key_fields(struct json *j, const struct stream_key *sk)
 	json_str(j, sk->hint);
 }
 
+#define DVR_WINDOW_CAP (12 * 3600000LL)   /* dvr_max_window's own ceiling */
+
+/* The key list's writer, with what a stream without settings of its own gets. */
+struct key_list {
+	struct json j;
+	int64_t dvr_default_ms, dvr_max_ms;
+	bool record_default;
+};
+
 static int
 key_to_json(void *arg, const struct stream_key *sk)
 {
-	struct json *j = arg;
+	struct key_list *kl = arg;
+	struct json *j = &kl->j;
 
 	json_obj_begin(j);
 	key_fields(j, sk);
 	json_key(j, "created_at");
 	json_int(j, sk->created_s);
 	json_time_or_null(j, "revoked_at", sk->revoked_s);
+	/* the stream's settings in force at its next publish (docs/dvr.md) */
+	json_key(j, "encrypt");
+	json_bool(j, sk->encrypt);
+	json_key(j, "dvr_window_s");
+	json_int(j, (sk->dvr_window_ms >= 0 ? (sk->dvr_window_ms < kl->dvr_max_ms ?
+	    sk->dvr_window_ms : kl->dvr_max_ms) : kl->dvr_default_ms) / 1000);
+	json_key(j, "record");
+	json_bool(j, sk->record >= 0 ? sk->record == 1 : kl->record_default);
 	json_obj_end(j);
 	return j->b->err;
 }
@@ -376,7 +394,9 @@ static int
 keys_list(struct admin_ctx *ctx, const struct admin_req *req, struct buf *b)
 {
 	const char *customer = param(req, "customer");
-	struct json j;
+	struct key_list kl = { .dvr_default_ms = ctx->dvr_default_ms,
+		.dvr_max_ms = ctx->dvr_max_window_ms > 0 ? ctx->dvr_max_window_ms : DVR_WINDOW_CAP,
+		.record_default = ctx->record_default };
 	int rc;
 
 	if (customer && customer[0] == '\0')
@@ -384,16 +404,16 @@ keys_list(struct admin_ctx *ctx, const struct admin_req *req, struct buf *b)
 	if (customer && !keys_name_ok(customer))
 		return reply_error(
 		    b, 400, "invalid customer name: use " NAME_RULES);
-	json_init(&j, b);
-	json_obj_begin(&j);
-	json_key(&j, "keys");
-	json_arr_begin(&j);
+	json_init(&kl.j, b);
+	json_obj_begin(&kl.j);
+	json_key(&kl.j, "keys");
+	json_arr_begin(&kl.j);
 	pthread_mutex_lock(&ctx->lock);
 	rc = keys_key_list(
-	    ctx->keys, customer, is_truthy(param(req, "all")), key_to_json, &j);
+	    ctx->keys, customer, is_truthy(param(req, "all")), key_to_json, &kl);
 	pthread_mutex_unlock(&ctx->lock);
-	json_arr_end(&j);
-	json_obj_end(&j);
+	json_arr_end(&kl.j);
+	json_obj_end(&kl.j);
 	if (rc != 0) {
 		buf_reset(b);
 		return reply_errno(b, rc, "", "");
@@ -955,7 +975,6 @@ encryption_set(struct admin_ctx *ctx, const struct admin_req *req, struct buf *b
 struct dvr_form {
 	long long window_ms;
 };
-#define DVR_WINDOW_CAP (12 * 3600000LL)
 
 static int
 dvr_set(struct admin_ctx *ctx, const struct admin_req *req, struct buf *b)

@@ -61,6 +61,8 @@ struct admin_ctx {
 	struct access_table *access;
 	int64_t token_max_ttl_s;  /* longest token minted (0: a year) */
 	int64_t dvr_max_window_ms;   /* the longest DVR window POST /api/v1/dvr gives (0: 12 h) */
+	int64_t dvr_default_ms;      /* dvr_window: a stream without its own */
+	bool record_default;         /* record: likewise */
 	/*
 	 * RTP ingests (rtp_ingest.h), reached through these pointers (main sets
 	 * them to rtp_ingest_set/_get/_remove) so that the API, and its tests,

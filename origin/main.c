@@ -363,6 +363,8 @@ main(int argc, char **argv)
 	/* Playback access (docs/access.md): secrets and modes for HTTP threads. */
 	admin.token_max_ttl_s = cfg.token_max_ttl_ms / 1000;
 	admin.dvr_max_window_ms = cfg.dvr_max_window_ms;
+	admin.dvr_default_ms = cfg.dvr_window_ms;
+	admin.record_default = cfg.record != 0;
 	if ((admin.access = access_table_new()) == NULL ||
 	    access_table_load(admin.access, keys_admin) != 0)
 		goto out;

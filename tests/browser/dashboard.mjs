@@ -129,6 +129,20 @@ async function main() {
   check('it shows the RTMP URL and the key to copy', /^sk_/.test(key) && /^rtmp:\/\//.test(rtmp), key + ' ' + rtmp);
   check('and lists it', await until(async () => (await page.textContent(card + ' .keys')).includes('cam2'), 10000));
 
+  // Its DVR window and recording, as its next publish gets them (docs/dvr.md).
+  const apiKey = async (stream) => (await (await fetch(O + '/api/v1/keys?customer=' + CUSTOMER,
+    { headers: { Authorization: 'Bearer ' + TOKEN } })).json()).keys.find((k) => k.stream === stream);
+  const kr = (stream) => card + ' .keys tr:has(td:text-is("' + stream + '"))';
+  check('the key shows recording on (the origin\'s default here) and no DVR window',
+    await until(async () => (await page.isChecked(kr('cam2') + ' input[data-action="record"]')) &&
+      (await page.inputValue(kr('cam2') + ' select[data-action="dvr"]')) === '0', 10000));
+  await page.selectOption(kr('cam2') + ' select[data-action="dvr"]', '5m');
+  check('choosing a DVR window sets it (the API says 300 s)',
+    await until(async () => (await apiKey('cam2')).dvr_window_s === 300, 10000), JSON.stringify(await apiKey('cam2')));
+  await page.uncheck(kr('cam1') + ' input[data-action="record"]');
+  check('unticking recording turns it off for cam1\'s next publish',
+    await until(async () => (await apiKey('cam1')).record === false, 10000), JSON.stringify(await apiKey('cam1')));
+
   // The new key works: a publisher uses it, the page shows the stream without a reload.
   pub = spawn(FFMPEG, ['-nostdin', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25',
     '-t', '60', '-c:v', 'libx264', '-preset', 'veryfast', '-g', '50', '-pix_fmt', 'yuv420p', '-f', 'flv',

@@ -287,6 +287,37 @@
     await refreshKeys(customer, card);
   }
 
+  // A stream's DVR window and recording (docs/dvr.md) as its next publish
+  // gets them (its own setting, else the origin's default).
+  const DVR_CHOICES = [['0', 'DVR off'], ['5m', 'DVR 5 min'], ['30m', 'DVR 30 min'],
+    ['1h', 'DVR 1 h'], ['2h', 'DVR 2 h'], ['6h', 'DVR 6 h']];
+  function dvrControl(customer, k, card) {
+    const w = k.dvr_window_s || 0;
+    const cur = w === 0 ? '0' : w % 3600 === 0 ? (w / 3600) + 'h' : w % 60 === 0 ? (w / 60) + 'm' : w + 's';
+    const choices = DVR_CHOICES.some((c) => c[0] === cur) ? DVR_CHOICES : DVR_CHOICES.concat([[cur, 'DVR ' + cur]]);
+    const sel = h('select', { 'data-action': 'dvr', title: 'how far back viewers can seek, from the next publish' },
+      ...choices.map((c) => h('option', { value: c[0], selected: c[0] === cur }, c[1])));
+    sel.addEventListener('change', async () => {
+      sel.disabled = true;
+      try {
+        await api('dvr', 'POST', { customer, stream: k.stream, window: sel.value });
+        await refreshKeys(customer, card);
+      } catch (e) { fail('DVR ' + k.stream, e); sel.disabled = false; }
+    });
+    return sel;
+  }
+  function recordControl(customer, k, card) {
+    const box = h('input', { type: 'checkbox', checked: k.record === true, 'data-action': 'record' });
+    box.addEventListener('change', async () => {
+      box.disabled = true;
+      try {
+        await api('dvr', 'POST', { customer, stream: k.stream, record: box.checked ? 'on' : 'off' });
+        await refreshKeys(customer, card);
+      } catch (e) { fail('recording ' + k.stream, e); box.disabled = false; }
+    });
+    return h('label', { title: 'keep each event as a VOD playlist, from the next publish' }, box, ' rec');
+  }
+
   async function refreshKeys(customer, card) {
     const { keys } = await api('keys?customer=' + encodeURIComponent(customer));
     const rows = keys.filter((k) => !k.revoked_at).map((k) => {
@@ -299,10 +330,11 @@
       return h('tr', { 'data-key': String(k.id) },
         h('td', {}, k.stream), h('td', {}, '…' + k.hint),
         h('td', { class: 'optional' }, new Date(k.created_at * 1000).toISOString().slice(0, 16).replace('T', ' ')),
+        h('td', { class: 'settings' }, dvrControl(customer, k, card), ' ', recordControl(customer, k, card)),
         h('td', {}, rv));
     });
     card.querySelector('.keys').replaceChildren(rows.length ?
-      h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Stream'), h('th', {}, 'Key'), h('th', { class: 'optional' }, 'Created (UTC)'), h('th'))),
+      h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Stream'), h('th', {}, 'Key'), h('th', { class: 'optional' }, 'Created (UTC)'), h('th', {}, 'DVR · recording'), h('th'))),
         h('tbody', {}, ...rows)) :
       h('p', { class: 'empty' }, 'No stream keys.'));
   }
