@@ -167,21 +167,13 @@ unlink_locked(struct stream *s)
 		}
 }
 
-/* ---- persistence: optional copy on disk, written to a temp file and renamed */
-
-static void
-persist_path(const struct stream *s, const char *file, char *out, size_t outlen)
-{
-	snprintf(out, outlen, "%s/%s/%s", s->p.persist_dir, s->p.name, file);
-}
+/* ---- persistence: optional copy on disk (seg_archive's writer: a temp
+ * file renamed, so readers see the old file or the new one) */
 
 static void
 persist_write(const struct stream *s, const char *file, const struct blob *b)
 {
-	char dir[1024], path[1200], tmp[1300];
-	ssize_t n;
-	size_t off = 0;
-	int fd;
+	char dir[SEG_ARCHIVE_PATH_MAX];
 
 	if (s->p.persist_dir == NULL)
 		return;
@@ -190,43 +182,18 @@ persist_write(const struct stream *s, const char *file, const struct blob *b)
 		log_warn("persist: mkdir %s", dir);
 		return;
 	}
-	persist_path(s, file, path, sizeof(path));
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd == -1) {
-		log_warn("persist: open %s", tmp);
-		return;
-	}
-	while (off < b->len) {
-		n = write(fd, b->data + off, b->len - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			log_warn("persist: write %s", tmp);
-			close(fd);
-			unlink(tmp);
-			return;
-		}
-		off += (size_t)n;
-	}
-	close(fd);
-	/* Readers see the old file or the new one, never a partial one. */
-	if (rename(tmp, path) == -1) {
-		log_warn("persist: rename %s", path);
-		unlink(tmp);
-	}
+	seg_archive_put(dir, file, b->data, b->len, false);   /* logged */
 }
 
 static void
 persist_remove(const struct stream *s, const char *file)
 {
-	char path[1200];
+	char dir[SEG_ARCHIVE_PATH_MAX];
 
 	if (s->p.persist_dir == NULL)
 		return;
-	persist_path(s, file, path, sizeof(path));
-	if (unlink(path) == -1 && errno != ENOENT)
-		log_warn("persist: unlink %s", path);
+	snprintf(dir, sizeof(dir), "%s/%s", s->p.persist_dir, s->p.name);
+	seg_archive_del(dir, file);
 }
 
 /* ---- segment memory and the archive ---------------------------------- */
